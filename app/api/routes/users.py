@@ -1,0 +1,30 @@
+"""The signed-in user's own account."""
+
+from fastapi import APIRouter, status
+
+from app.api.deps import CurrentUser, SessionDep
+from app.models import User
+from app.schemas import PasswordChange, UserRead
+from app.services import users
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+
+@router.get("/me", response_model=UserRead)
+def read_me(user: CurrentUser) -> User:
+    return user
+
+
+@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
+def change_password(body: PasswordChange, user: CurrentUser, db: SessionDep) -> None:
+    users.change_password(
+        db,
+        user=user,
+        current_password=body.current_password.get_secret_value(),
+        new_password=body.new_password.get_secret_value(),
+    )
+
+
+@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT)
+def delete_me(user: CurrentUser, db: SessionDep) -> None:
+    users.delete(db, user=user)

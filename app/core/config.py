@@ -1,0 +1,147 @@
+"""Settings, read from the environment and `.env`, validated once at start-up."""
+
+import secrets
+from functools import lru_cache
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEVELOPMENT = "development"
+Rate = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class ConfigError(ValueError):
+    """A setting is missing or invalid; the message names the environment variable."""
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every setting of the service. Field `x_y` is read from the variable `X_Y`."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", validate_default=True
+    )
+
+    # Deployment identity. Railway sets RAILWAY_* for us; SENTRY_* wins when both exist.
+    sentry_environment: str | None = None
+    railway_environment_name: str | None = None
+    sentry_release: str | None = None
+    railway_git_commit_sha: str | None = None
+
+    database_url: str = "sqlite:///./data/app.db"
+    secret_key: SecretStr | None = None
+    access_token_expire_minutes: int = Field(default=30, gt=0)
+    refresh_token_expire_days: int = Field(default=14, gt=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    sentry_dsn: SecretStr | None = None
+    sentry_traces_sample_rate: Rate | None = None
+    sentry_profiles_sample_rate: Rate = 0.0
+    sentry_scrub_fields: Annotated[list[str], NoDecode] = []
+    sentry_send_validation_errors: bool = False
+    sentry_debug_endpoint: bool = True
+    sentry_debug_rate_limit: str = "5/minute"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("sentry_scrub_fields", mode="before")
+    @classmethod
+    def _csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("sentry_dsn", mode="before")
+    @classmethod
+    def _empty_dsn_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("sentry_dsn")
+    @classmethod
+    def _valid_dsn(cls, value: SecretStr | None) -> SecretStr | None:
+        # The message never repeats the DSN: its key is a secret.
+        if value is not None:
+            parts = urlsplit(value.get_secret_value().strip())
+            project = parts.path.rstrip("/").rsplit("/", 1)[-1]
+            if parts.scheme not in ("http", "https") or not parts.username or not parts.hostname:
+                raise ValueError("not a Sentry DSN; expected https://<key>@<host>/<project-id>")
+            if not project.isdigit():
+                raise ValueError("the DSN must end with a numeric project id")
+        return value
+
+    @field_validator("sentry_debug_rate_limit")
+    @classmethod
+    def _valid_rate_limit(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError("expected a rate such as '5/minute'") from None
+        return value
+
+    @model_validator(mode="after")
+    def _production_needs_a_secret_key(self) -> "Settings":
+        if self.secret_key is None:
+            if self.environment != DEVELOPMENT:
+                raise ValueError(
+                    f"SECRET_KEY is required when the environment is {self.environment!r}"
+                )
+            self.secret_key = SecretStr(secrets.token_urlsafe(32))
+        elif len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("SECRET_KEY must be at least 32 characters long")
+        return self
+
+    @property
+    def environment(self) -> str:
+        return self.sentry_environment or self.railway_environment_name or DEVELOPMENT
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == DEVELOPMENT
+
+    @property
+    def traces_sample_rate(self) -> float:
+        if self.sentry_traces_sample_rate is not None:
+            return self.sentry_traces_sample_rate
+        return 1.0 if self.is_development else 0.1
+
+    @property
+    def sentry_enabled(self) -> bool:
+        return self.sentry_dsn is not None
+
+
+def _variable_for(error: dict) -> str:
+    location = [str(part) for part in error.get("loc", ()) if not str(part).isdigit()]
+    if location:
+        return location[0].upper()
+    # Model-level checks name the variable in their own message.
+    return "configuration"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings, turning a validation failure into a ConfigError naming each variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_input=False, include_url=False):
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{_variable_for(error)}: {message}")
+        raise ConfigError("invalid settings: " + "; ".join(problems)) from None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, loaded on first use."""
+    return load_settings()
+
+

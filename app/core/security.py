@@ -1,0 +1,58 @@
+"""Password hashing (argon2 through pwdlib) and JWT access and refresh tokens (PyJWT)."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+import jwt
+from pwdlib import PasswordHash
+
+ALGORITHM = "HS256"
+TokenType = Literal["access", "refresh"]
+
+_hasher = PasswordHash.recommended()
+# Verified against when the email is unknown, so a login takes as long either way.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class InvalidToken(Exception):
+    """The token is malformed, expired, badly signed or of the wrong type."""
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, hashed: str | None) -> bool:
+    """Check a password; with no hash, spend the same time and answer False."""
+    if hashed is None:
+        _hasher.verify(password, _DUMMY_HASH)
+        return False
+    return _hasher.verify(password, hashed)
+
+
+def create_token(
+    *, subject: str, token_type: TokenType, lifetime: timedelta, secret_key: str
+) -> str:
+    now = datetime.now(UTC)
+    claims = {
+        "sub": subject,
+        "type": token_type,
+        "iat": now,
+        "exp": now + lifetime,
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, secret_key, algorithm=ALGORITHM)
+
+
+def decode_token(token: str, *, expected_type: TokenType, secret_key: str) -> str:
+    """Return the subject of a valid token of the expected type."""
+    try:
+        claims = jwt.decode(
+            token, secret_key, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "type"]}
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidToken(type(exc).__name__) from None
+    if claims["type"] != expected_type:
+        raise InvalidToken(f"expected a {expected_type} token")
+    return str(claims["sub"])

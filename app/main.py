@@ -1,0 +1,58 @@
+"""The application: settings -> Sentry -> FastAPI -> error handlers -> routers."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from app import __version__
+from app.api.routes import auth, ops, sessions, users
+from app.core.config import ConfigError, Settings, load_settings
+from app.core.db import create_db_engine, session_factory
+from app.core.errors import install_error_handlers
+from app.core.logging import configure_logging
+from app.core.sentry import init_sentry
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app from `settings` (by default, from the environment)."""
+    settings = settings or load_settings()
+    configure_logging(settings.log_level)
+    init_sentry(settings)
+    engine = create_db_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="GenAI Coach API", version=__version__, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = session_factory(engine)
+    install_error_handlers(app, send_validation_errors=settings.sentry_send_validation_errors)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (auth, users, sessions):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(ops.router)
+    if settings.sentry_debug_endpoint:
+        app.include_router(ops.sentry_debug_router(settings))
+    return app
+
+
+def __getattr__(name: str) -> FastAPI:
+    # `uvicorn app.main:app` builds the app on first access, not as an import side effect, so
+    # importing create_app (tests, scripts) never reads the environment or starts Sentry.
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    try:
+        application = create_app()
+    except ConfigError as exc:
+        # A clean one-line message naming the variable, not a traceback.
+        raise SystemExit(f"Configuration error: {exc}") from None
+    globals()["app"] = application
+    return application

@@ -1,0 +1,50 @@
+"""Users: registration, authentication, password changes."""
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.core.errors import Conflict, InvalidCredentials
+from app.core.security import hash_password, verify_password
+from app.models import User
+
+
+def get_by_email(db: Session, *, email: str) -> User | None:
+    """The user with this email (compared case-insensitively), if any."""
+    return db.scalar(select(User).where(User.email == email.lower()))
+
+
+def register(db: Session, *, email: str, password: str, name: str) -> User:
+    """Create a user; a taken email is a Conflict."""
+    if get_by_email(db, email=email) is not None:
+        raise Conflict("A user with this email already exists")
+    user = User(email=email.lower(), name=name, hashed_password=hash_password(password))
+    db.add(user)
+    try:
+        db.flush()
+    except IntegrityError:  # a concurrent registration won the race
+        db.rollback()
+        raise Conflict("A user with this email already exists") from None
+    return user
+
+
+def authenticate(db: Session, *, email: str, password: str) -> User:
+    """The user for these credentials; the same error for an unknown email and a wrong password."""
+    user = get_by_email(db, email=email)
+    if not verify_password(password, user.hashed_password if user else None) or user is None:
+        raise InvalidCredentials()
+    return user
+
+
+def change_password(db: Session, *, user: User, current_password: str, new_password: str) -> None:
+    """Replace the password after checking the current one."""
+    if not verify_password(current_password, user.hashed_password):
+        raise InvalidCredentials()
+    user.hashed_password = hash_password(new_password)
+    db.flush()
+
+
+def delete(db: Session, *, user: User) -> None:
+    """Delete the user and everything they own."""
+    db.delete(user)
+    db.flush()

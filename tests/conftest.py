@@ -1,0 +1,152 @@
+"""Fixtures: a real database (SQLite, and PostgreSQL where it runs), the app, and a local Sentry."""
+
+import os
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sentry_sdk
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pytest_httpserver import HTTPServer
+from sqlalchemy import create_engine, text
+
+from app.core.config import Settings, load_settings
+from app.core.db import Base
+from app.main import create_app
+from tests.sentry_inbox import SentryInbox
+
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _postgres_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    if not _postgres_reachable():
+        if IN_CI:
+            pytest.fail("CI=true but PostgreSQL is not reachable at 127.0.0.1:5432")
+        pytest.skip("PostgreSQL not reachable at 127.0.0.1:5432: skipped the PostgreSQL run")
+    engine = create_engine(POSTGRES_URL)
+    Base.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    yield POSTGRES_URL
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty schema on each backend for every test."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'app.db'}"
+        engine = create_engine(url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        yield url
+        return
+    url = request.getfixturevalue("postgres_url")
+    yield url
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)  # tests may drop a table to provoke a DB failure
+    with engine.begin() as connection:
+        tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sentry_server() -> Iterator[HTTPServer]:
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sentry_inbox(sentry_server: HTTPServer) -> Iterator[SentryInbox]:
+    sentry_server.clear()
+    inbox = SentryInbox(sentry_server)
+    yield inbox
+    inbox.clear()
+
+
+@pytest.fixture(autouse=True)
+def _sentry_off_after_test() -> Iterator[None]:
+    """sentry_sdk.init is process-global: close the client a test started, so none leaks on."""
+    yield
+    client = sentry_sdk.get_client()
+    if client.is_active():
+        client.close(timeout=2)
+    sentry_sdk.get_global_scope().set_client(None)
+    sentry_sdk.get_isolation_scope().clear()
+    sentry_sdk.get_current_scope().clear()
+
+
+def make_settings(**values: object) -> Settings:
+    """Settings from explicit values only, never from a developer's `.env`."""
+    values.setdefault("secret_key", TEST_SECRET_KEY)
+    return load_settings(_env_file=None, **values)
+
+
+@pytest.fixture
+def settings_factory(database_url: str) -> Callable[..., Settings]:
+    return lambda **values: make_settings(database_url=database_url, **values)
+
+
+@pytest.fixture
+def app_factory(settings_factory: Callable[..., Settings]) -> Callable[..., FastAPI]:
+    return lambda **values: create_app(settings_factory(**values))
+
+
+@pytest.fixture
+def client_factory(app_factory: Callable[..., FastAPI]) -> Iterator[Callable[..., TestClient]]:
+    clients: list[TestClient] = []
+
+    def build(**values: object) -> TestClient:
+        client = TestClient(app_factory(**values), raise_server_exceptions=False)
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield build
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(client_factory: Callable[..., TestClient]) -> TestClient:
+    """The app on its embedded defaults: Sentry off."""
+    return client_factory()
+
+
+@pytest.fixture
+def sentry_client(
+    client_factory: Callable[..., TestClient], sentry_inbox: SentryInbox
+) -> TestClient:
+    """The app with Sentry on, sending to the local inbox, every request traced."""
+    return client_factory(sentry_dsn=sentry_inbox.dsn, sentry_traces_sample_rate=1.0)
+
+
+def register_and_login(
+    client: TestClient, email: str = "ada@example.com", name: str = "Ada", password: str = "correct-horse-battery"
+) -> dict[str, str]:
+    """Create a user and return the Authorization header for them."""
+    response = client.post(
+        "/api/v1/auth/register", json={"email": email, "password": password, "name": name}
+    )
+    assert response.status_code == 201, response.text
+    tokens = client.post("/api/v1/auth/login", json={"email": email, "password": password}).json()
+    return {"Authorization": f"Bearer {tokens['access_token']}"}

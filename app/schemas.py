@@ -1,16 +1,28 @@
 """Request and response bodies of the API."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, SecretStr
 
-Password = SecretStr  # reprs show '**********', so a body in a stack frame reveals nothing
+
+def _length_between(low: int, high: int):
+    def check(value: SecretStr) -> SecretStr:
+        if not low <= len(value.get_secret_value()) <= high:
+            raise ValueError(f"must be {low} to {high} characters long")
+        return value
+
+    return AfterValidator(check)
+
+
+# SecretStr: reprs show '**********', so a body in a stack frame reveals nothing.
+NewPassword = Annotated[SecretStr, _length_between(8, 128)]
+Password = Annotated[SecretStr, _length_between(1, 128)]
 
 
 class UserCreate(BaseModel):
     email: EmailStr
-    password: Password = Field(min_length=8, max_length=128)
+    password: NewPassword
     name: str = Field(min_length=1, max_length=200)
 
 
@@ -25,7 +37,7 @@ class UserRead(BaseModel):
 
 class LoginRequest(BaseModel):
     email: EmailStr
-    password: Password = Field(min_length=1, max_length=128)
+    password: Password
 
 
 class RefreshRequest(BaseModel):
@@ -39,8 +51,8 @@ class TokenPair(BaseModel):
 
 
 class PasswordChange(BaseModel):
-    current_password: Password = Field(min_length=1, max_length=128)
-    new_password: Password = Field(min_length=8, max_length=128)
+    current_password: Password
+    new_password: NewPassword
 
 
 class SessionCreate(BaseModel):

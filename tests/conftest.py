@@ -103,7 +103,7 @@ def make_settings(**values: object) -> Settings:
 
 @pytest.fixture
 def settings_factory(database_url: str) -> Callable[..., Settings]:
-    return lambda **values: make_settings(database_url=database_url, **values)
+    return lambda **values: make_settings(**{"database_url": database_url, **values})
 
 
 @pytest.fixture

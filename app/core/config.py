@@ -59,9 +59,9 @@ class Settings(BaseSettings):
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
 
-    @field_validator("sentry_dsn", mode="before")
+    @field_validator("sentry_dsn", "secret_key", mode="before")
     @classmethod
-    def _empty_dsn_is_none(cls, value: object) -> object:
+    def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("sentry_dsn")

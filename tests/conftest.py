@@ -98,7 +98,8 @@ def _sentry_off_after_test() -> Iterator[None]:
 def make_settings(**values: object) -> Settings:
     """Settings from explicit values only, never from a developer's `.env`."""
     values.setdefault("secret_key", TEST_SECRET_KEY)
-    return load_settings(_env_file=None, **values)
+    values.setdefault("_env_file", None)
+    return load_settings(**values)
 
 
 @pytest.fixture

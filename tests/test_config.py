@@ -106,3 +106,17 @@ def test_production_without_secret_key_refuses_to_start():
     result = _start({"SENTRY_ENVIRONMENT": "production", "SECRET_KEY": ""})
     assert result.returncode == 1
     assert "SECRET_KEY" in result.stderr
+
+
+def test_env_example_documents_every_setting_and_loads_as_is():
+    from app.core.config import Settings
+
+    example = (ROOT / ".env.example").read_text()
+    documented = {
+        line.split("=", 1)[0] for line in example.splitlines() if line and not line.startswith("#")
+    }
+    railway_provided = {"RAILWAY_ENVIRONMENT_NAME", "RAILWAY_GIT_COMMIT_SHA"}
+    assert {name.upper() for name in Settings.model_fields} - railway_provided == documented
+    settings = make_settings(_env_file=ROOT / ".env.example", secret_key=None)
+    assert settings.database_url == "sqlite:///./data/app.db"
+    assert settings.sentry_enabled is False

@@ -26,7 +26,11 @@ class Settings(BaseSettings):
     """Every setting of the service. Field `x_y` is read from the variable `X_Y`."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", validate_default=True
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,  # `VAR=` in .env means "use the default"
+        extra="ignore",
+        validate_default=True,
     )
 
     # Deployment identity. Railway sets RAILWAY_* for us; SENTRY_* wins when both exist.

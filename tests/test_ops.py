@@ -2,8 +2,8 @@
 
 import logging
 
-from tests.conftest import make_settings
 from app.main import create_app
+from tests.conftest import make_settings
 
 
 def test_health_checks_the_database(client):

@@ -157,7 +157,7 @@ async def _failing_requests(app, headers_by_user, rounds):
             for user, headers in headers_by_user.items()
         ]
         responses = await asyncio.gather(*(call for _, call in calls))
-    return [(user, response) for (user, _), response in zip(calls, responses)]
+    return [(user, response) for (user, _), response in zip(calls, responses, strict=True)]
 
 
 def test_concurrent_requests_never_see_each_others_user(sentry_client, sentry_inbox, database_url):

@@ -1,9 +1,8 @@
 """The database: engine, session factory, declarative base and the per-request session."""
 
 from collections.abc import Iterator
-from pathlib import Path
-
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import make_url

@@ -1,13 +1,12 @@
 """users, coaching sessions and messages
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-29 09:26:04.575135
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0001"
 down_revision = None

@@ -30,6 +30,7 @@ def test_db_failure_is_a_500_with_the_sqlalchemy_error_and_the_user(
     headers = register_and_login(sentry_client)
     engine = create_engine(database_url)
     with engine.begin() as connection:
+        connection.execute(text("DROP TABLE recordings"))  # it references coaching_sessions
         connection.execute(text("DROP TABLE messages"))
         connection.execute(text("DROP TABLE coaching_sessions"))
     engine.dispose()

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from app.clients.openai_client import AIClient
 from app.core import sentry
+from app.models import Message
 from app.schemas import Feedback
 from app.services.upstream import InvalidAIResponse, openai_failure
 
@@ -37,7 +38,7 @@ FEEDBACK_PROMPT = (
 )
 
 
-def chat_reply(ai: AIClient, *, history: Sequence[Any], content: str) -> str:
+def chat_reply(ai: AIClient, *, history: Sequence[Message], content: str) -> str:
     """The coach's answer to `content`, given the session's earlier messages."""
     messages = [{"role": "system", "content": COACH_PROMPT}]
     messages += [{"role": m.role, "content": m.content} for m in history[-HISTORY_LIMIT:]]

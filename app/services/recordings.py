@@ -4,6 +4,7 @@ Another user's recording does not exist. A rejected upload stores nothing, and a
 whose row cannot be written does not stay behind in storage.
 """
 
+import logging
 import uuid
 from pathlib import PurePath
 
@@ -19,6 +20,8 @@ from app.models import Recording, User
 from app.schemas import Feedback
 from app.services import ai, coaching
 from app.services.upstream import s3_call
+
+logger = logging.getLogger(__name__)
 
 
 def create_recording(
@@ -56,8 +59,7 @@ def create_recording(
     try:
         db.flush()
     except Exception:
-        with s3_call("delete"):
-            storage.delete(key)  # no orphan object for a row that was never written
+        _discard(storage, key)  # no orphan object for a row that was never written
         raise
     return recording
 
@@ -82,6 +84,24 @@ def transcribe_recording(
 ) -> str:
     """Transcribe a recording with OpenAI and keep the text."""
     recording = get_recording(db, user=user, recording_id=recording_id)
+    return _transcribe(db, storage, client, recording)
+
+
+def review_recording(
+    db: Session, storage: Storage, client: AIClient, *, user: User, recording_id: int
+) -> Feedback:
+    """Structured feedback on a recording, transcribing it first when needed."""
+    recording = get_recording(db, user=user, recording_id=recording_id)
+    transcript = recording.transcript
+    if transcript is None:
+        transcript = _transcribe(db, storage, client, recording)
+    result = ai.feedback(client, transcript=transcript)
+    recording.feedback = result.model_dump()
+    db.flush()
+    return result
+
+
+def _transcribe(db: Session, storage: Storage, client: AIClient, recording: Recording) -> str:
     stored = open_recording(storage, recording=recording)
     with s3_call("download"):
         audio = b"".join(stored.chunks)  # bounded by MAX_UPLOAD_MB; OpenAI needs it whole
@@ -92,17 +112,13 @@ def transcribe_recording(
     return recording.transcript
 
 
-def review_recording(
-    db: Session, storage: Storage, client: AIClient, *, user: User, recording_id: int
-) -> Feedback:
-    """Structured feedback on a recording, transcribing it first when needed."""
-    recording = get_recording(db, user=user, recording_id=recording_id)
-    if recording.transcript is None:
-        transcribe_recording(db, storage, client, user=user, recording_id=recording_id)
-    result = ai.feedback(client, transcript=recording.transcript or "")
-    recording.feedback = result.model_dump()
-    db.flush()
-    return result
+def _discard(storage: Storage, key: str) -> None:
+    """Best effort: a failed clean-up is reported, but must not hide the original error."""
+    try:
+        with s3_call("delete"):
+            storage.delete(key)
+    except Exception:
+        logger.warning("Could not remove the stored recording %s", key, exc_info=True)
 
 
 def _audio_type(content_type: str | None) -> str:

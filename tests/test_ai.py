@@ -178,3 +178,20 @@ def test_an_openai_failure_is_one_event_with_user_tags_and_the_returned_id(
     # Nothing half-stored: the client can send the same message again.
     detail = client.get(f"/api/v1/sessions/{session_id}", headers=headers).json()
     assert detail["messages"] == []
+
+
+def test_with_prompts_allowed_a_failure_still_never_sends_the_key(
+    client_factory, ai_settings, sentry_inbox, fake_openai: FakeOpenAI
+) -> None:
+    client = client_factory(sentry_dsn=sentry_inbox.dsn, sentry_traces_sample_rate=1.0,
+                            sentry_send_ai_prompts=True, **ai_settings)
+    headers = register_and_login(client)
+    session_id = _session(client, headers)
+    fake_openai.fail_with(status=500)
+
+    response = _say(client, headers, session_id)
+
+    event = sentry_inbox.event(response.json()["event_id"])
+    assert any("vars" in frame for value in event["exception"]["values"]
+               for frame in value["stacktrace"]["frames"])  # locals kept when allowed
+    assert FAKE_OPENAI_KEY.encode() not in sentry_inbox.all_bytes()

@@ -38,7 +38,7 @@ def create_recording(
     size = _checked_size(upload, max_bytes)
     if session_id is not None:
         coaching.get_session(db, user=user, session_id=session_id)  # someone else's: 404
-    key = f"recordings/{user.id}/{uuid.uuid4().hex}"
+    key = f"{user.id}/{uuid.uuid4().hex}"  # the bucket or folder is for recordings only
     upload.file.seek(0)
     with s3_call("upload"):
         storage.save(key, upload.file, size=size, content_type=content_type)

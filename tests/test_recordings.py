@@ -181,7 +181,8 @@ def test_s3_round_trip_with_transcription_and_feedback_traced(
     assert review_span["data"]["gen_ai.request.model"] == "gpt-4o-mini"
     assert review_span["data"]["gen_ai.usage.input_tokens"] == 42
     raw = sentry_inbox.all_bytes()
-    for secret in (FAKE_AWS_SECRET, FAKE_OPENAI_KEY, "AUDIO-CONTENT-MARKER", TRANSCRIPT):
+    for secret in (FAKE_AWS_SECRET, FAKE_AWS_KEY_ID, FAKE_OPENAI_KEY, "AUDIO-CONTENT-MARKER",
+                   TRANSCRIPT):
         assert secret.encode() not in raw, secret
 
 

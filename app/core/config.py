@@ -2,6 +2,7 @@
 
 import secrets
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -53,6 +54,25 @@ class Settings(BaseSettings):
     sentry_debug_endpoint: bool = True
     sentry_debug_rate_limit: str = "5/minute"
 
+    # OpenAI, or any OpenAI-compatible server (Ollama, vLLM) through OPENAI_BASE_URL. Without a
+    # key the AI endpoints answer 503; nothing else depends on it.
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_chat_model: str = Field(default="gpt-4o-mini", min_length=1)
+    openai_transcription_model: str = Field(default="whisper-1", min_length=1)
+    openai_timeout_seconds: float = Field(default=30.0, gt=0)
+    openai_max_retries: int = Field(default=2, ge=0, le=10)
+    # Coaching conversations are personal: prompts and replies reach Sentry only when asked.
+    sentry_send_ai_prompts: bool = False
+
+    # Recordings: S3 (or MinIO, R2...) when S3_BUCKET is set, else a local folder. AWS
+    # credentials come from the standard AWS variables through boto3's own chain.
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    aws_region: str | None = None
+    local_storage_dir: Path = Path("./data/recordings")
+    max_upload_mb: int = Field(default=25, gt=0, le=1024)
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_log_level(cls, value: object) -> object:
@@ -63,7 +83,11 @@ class Settings(BaseSettings):
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
 
-    @field_validator("sentry_dsn", "secret_key", mode="before")
+    @field_validator(
+        "sentry_dsn", "secret_key", "openai_api_key", "openai_base_url", "s3_bucket",
+        "s3_endpoint_url", "aws_region",
+        mode="before",
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -121,6 +145,10 @@ class Settings(BaseSettings):
     @property
     def sentry_enabled(self) -> bool:
         return self.sentry_dsn is not None
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
 
 
 def _variable_for(error: dict) -> str:

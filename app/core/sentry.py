@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import sentry_sdk
+from sentry_sdk.integrations.boto3 import Boto3Integration
 from sentry_sdk.integrations.fastapi import FastApiIntegration
 from sentry_sdk.integrations.logging import LoggingIntegration, ignore_logger
+from sentry_sdk.integrations.openai import OpenAIIntegration
 from sentry_sdk.integrations.sqlalchemy import SqlalchemyIntegration
 from sentry_sdk.integrations.starlette import StarletteIntegration
 from sentry_sdk.tracing import NoOpSpan
@@ -22,6 +24,7 @@ from sentry_sdk.utils import event_from_exception
 from app import __version__
 from app.core.config import Settings
 from app.core.scrubbing import Scrubber
+from app.core.sentry_filters import is_app_error, is_openai_integration_event
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +65,8 @@ def init_sentry(settings: Settings) -> bool:
             FastApiIntegration(transaction_style="url"),
             SqlalchemyIntegration(),
             LoggingIntegration(level=logging.INFO, event_level=logging.ERROR),
+            OpenAIIntegration(include_prompts=settings.sentry_send_ai_prompts),
+            Boto3Integration(),
         ],
         before_send=before_send_filter,
         before_send_transaction=before_send_transaction_filter,
@@ -96,7 +101,11 @@ def data_collection(settings: Settings) -> dict[str, Any]:
         "http_bodies": ["incoming_request"],
         "url_query_params": denylist,
         "graphql": {"document": False, "variables": False},
-        "gen_ai": {"inputs": False, "outputs": False},
+        # Coaching conversations are personal: prompts and replies only when asked for.
+        "gen_ai": {
+            "inputs": settings.sentry_send_ai_prompts,
+            "outputs": settings.sentry_send_ai_prompts,
+        },
         "database_query_data": False,
         "queues": False,
         "stack_frame_variables": True,
@@ -138,6 +147,10 @@ def traces_sampler(sampling_context: dict[str, Any]) -> float:
 
 def before_send_filter(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] | None:
     """Scrub secrets from every part of an error event before it leaves the process."""
+    if is_openai_integration_event(event) or is_app_error(hint):
+        # Failures our service layer reports itself, once, with user, tags and upstream
+        # details (sentry-python #3758). Dropping a copy also resets DedupeIntegration.
+        return None
     event = _scrubber.scrub_event(event)
     exc_info = hint.get("exc_info")
     if exc_info and exc_info[1] is not None:

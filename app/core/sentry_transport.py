@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from typing import Any
 
+import sentry_sdk
 import urllib3
 from sentry_sdk.transport import HttpTransport
 
@@ -42,6 +43,18 @@ def transport_options(*, queue_size: int, shutdown_timeout: float) -> dict[str, 
         "transport_queue_size": queue_size,
         "shutdown_timeout": shutdown_timeout,
     }
+
+
+def flush_before_exit(timeout: float) -> None:
+    """Best-effort send of what is queued, for at most `timeout` seconds; call at app shutdown.
+
+    The SDK's own exit hook (atexit) never runs under uvicorn >= 0.29: after a graceful
+    shutdown, uvicorn re-raises SIGTERM with the default handler, which ends the process at
+    once. The lifespan's shutdown is the last moment our code runs.
+    """
+    client = sentry_sdk.get_client()
+    if client.is_active():
+        client.flush(timeout=timeout)
 
 
 class ResilientTransport(HttpTransport):

@@ -23,8 +23,8 @@ from tests.fakes.sick_sentry import SickSentry
 SICK_MODES = ("hang", "slow", "ratelimit", "error500", "refused")
 SHUTDOWN_TIMEOUT_S = 2.0
 SHUTDOWN_MARGIN_S = 3.0  # generous: interpreter exit and uvicorn's own shutdown on a busy box
-ROUNDS = 8
-QUEUE_SIZE = 10  # small, so that 8 rounds overflow it while Sentry does not answer
+ROUNDS = 4
+QUEUE_SIZE = 10  # small, so that 4 rounds overflow it while Sentry does not answer
 
 
 def _env(sentry: SickSentry, database_url: str) -> dict[str, str]:

@@ -33,6 +33,7 @@ class Run:
     latencies_ms: list[float] = field(default_factory=list)
     event_ids: list[str | None] = field(default_factory=list)
     shutdown_s: float = 0.0
+    rss_kb: int | None = None  # resident memory of the server after the requests (Linux)
     returncode: int | None = None
     stderr: str = ""
 
@@ -64,6 +65,7 @@ def serve_and_drive(env: dict[str, str], workdir: Path, rounds: int) -> Run:
             with httpx.Client(base_url=base, timeout=30, limits=no_keepalive) as client:
                 for _ in range(rounds):
                     _one_round(client, run)
+            run.rss_kb = _rss_kb(process.pid)
             started = time.monotonic()
             process.send_signal(signal.SIGTERM)
             run.returncode = process.wait(timeout=60)
@@ -74,6 +76,15 @@ def serve_and_drive(env: dict[str, str], workdir: Path, rounds: int) -> Run:
                 process.wait()
     run.stderr = stderr_path.read_text()
     return run
+
+
+def _rss_kb(pid: int) -> int | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    line = next((line for line in status.splitlines() if line.startswith("VmRSS:")), None)
+    return int(line.split()[1]) if line else None
 
 
 def _wait_until_ready(base: str, process: subprocess.Popen) -> None:

@@ -16,11 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine  # noqa: E402
+from sqlalchemy import create_engine
 
-from app.core.db import Base  # noqa: E402
-from tests.fakes.served_app import Run, serve_and_drive  # noqa: E402
-from tests.fakes.sick_sentry import SickSentry  # noqa: E402
+from app.core.db import Base
+from tests.fakes.served_app import Run, serve_and_drive
+from tests.fakes.sick_sentry import SickSentry
 
 MODES = ("healthy", "hang", "slow", "ratelimit", "error500", "refused")
 

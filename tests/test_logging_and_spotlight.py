@@ -16,7 +16,9 @@ def _fail() -> None:
     raise ValueError("the coach lost its voice")
 
 
-def test_logger_exception_is_one_event_and_its_line_carries_the_ids(sentry_client, sentry_inbox, caplog):
+def test_logger_exception_is_one_event_and_its_line_carries_the_ids(
+    sentry_client, sentry_inbox, caplog
+):
     with start_transaction("lesson", op="task") as transaction:
         try:
             _fail()

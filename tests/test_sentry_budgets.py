@@ -74,18 +74,15 @@ def test_an_external_call_over_budget_is_tagged_but_a_task_is_not_an_api_request
     )
     upstream = SickSentry("error500")  # any local HTTP server: the call itself is what counts
     try:
-        with start_transaction("nightly-report", op="task"):
-            with start_span("function", "build the report"):
-                try:  # a real http.client call, traced by the SDK's stdlib integration
-                    urllib.request.urlopen(urllib.request.Request(upstream.url, data=b"{}"))
-                except urllib.error.HTTPError:
-                    pass
+        with start_transaction("nightly-report", op="task"), start_span("function", "report"):
+            try:  # a real http.client call, traced by the SDK's stdlib integration
+                urllib.request.urlopen(urllib.request.Request(upstream.url, data=b"{}"))
+            except urllib.error.HTTPError:
+                pass
     finally:
         upstream.stop()
 
-    [transaction] = [
-        t for t in sentry_inbox.transactions() if t["transaction"] == "nightly-report"
-    ]
+    [transaction] = [t for t in sentry_inbox.transactions() if t["transaction"] == "nightly-report"]
     calls = [span for span in transaction["spans"] if span["op"] == "http.client"]
     assert len(calls) == 1
     assert calls[0]["tags"]["budget.exceeded"] == "external"

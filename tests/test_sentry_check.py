@@ -28,6 +28,7 @@ def run_check(env: dict[str, str], cwd) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         timeout=60,
+        check=False,
     )
 
 

@@ -63,7 +63,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
     healthy = results["healthy"].median_ms
     print("\nmode        median ms  ratio vs healthy  shutdown s")
     for mode, run in results.items():
-        print(f"{mode:<10}  {run.median_ms:9.1f}  {run.median_ms / healthy:16.2f}  {run.shutdown_s:10.2f}")
+        print(
+            f"{mode:<10}  {run.median_ms:9.1f}  {run.median_ms / healthy:16.2f}  {run.shutdown_s:10.2f}"
+        )
     yield results
 
 
@@ -82,7 +84,11 @@ def test_users_notice_nothing_and_shutdown_is_bounded(runs: dict[str, Run], mode
 
 @pytest.mark.parametrize("mode", ("hang", "ratelimit", "refused"))
 def test_lost_events_are_counted_and_logged_not_buffered(runs: dict[str, Run], mode: str):
-    reason = {"hang": "queue_overflow", "ratelimit": "ratelimit_backoff", "refused": "network_error"}
+    reason = {
+        "hang": "queue_overflow",
+        "ratelimit": "ratelimit_backoff",
+        "refused": "network_error",
+    }
     assert f"Sentry is not taking events ({reason[mode]})" in runs[mode].stderr
 
 

@@ -69,7 +69,7 @@ def mark_over_budget(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def span_kind(op: str | None) -> str | None:
-    """"db", "external" or None (not budgeted) for a span op."""
+    """The budget kind of a span op: "db", "external", or None (not budgeted)."""
     if not op:
         return None
     if op.startswith(DB_OPS):
@@ -94,7 +94,7 @@ def _seconds(value: Any) -> float | None:
         return float(value)
     if isinstance(value, str):
         try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+            return datetime.fromisoformat(value).timestamp()
         except ValueError:
             return None
     return None

@@ -17,7 +17,9 @@ from sentry_sdk.integrations.logging import EventHandler
 
 from app.core.sentry import _EVENT_ID_ATTR as EVENT_ID_ATTR
 
-FORMAT = "%(asctime)s %(levelname)s %(name)s [trace_id=%(trace_id)s event_id=%(event_id)s]: %(message)s"
+FORMAT = (
+    "%(asctime)s %(levelname)s %(name)s [trace_id=%(trace_id)s event_id=%(event_id)s]: %(message)s"
+)
 NONE = "-"
 _RECORD_EVENT_ID = "sentry_event_id"
 
@@ -43,7 +45,7 @@ class SentryContextFilter(logging.Filter):
             if sentry_sdk.get_client().is_active():
                 record.trace_id = _trace_id() or NONE
                 record.event_id = _event_id(record) or NONE
-        except Exception:  # a log line must never fail because of Sentry
+        except Exception:  # noqa: BLE001, S110 - a log line must never fail because of Sentry
             pass
         return True
 

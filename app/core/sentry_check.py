@@ -63,8 +63,10 @@ def describe(settings: Settings) -> list[str]:
         f"Profiles sample rate: {settings.sentry_profiles_sample_rate}",
         f"Spotlight:            {settings.spotlight_url or 'off'}",
         f"Shutdown timeout:     {settings.sentry_shutdown_timeout} s",
-        f"Budgets (ms):         api={settings.sentry_budget_api_ms} "
-        f"db={settings.sentry_budget_db_ms} external={settings.sentry_budget_external_ms}",
+        (
+            f"Budgets (ms):         api={settings.sentry_budget_api_ms} "
+            f"db={settings.sentry_budget_db_ms} external={settings.sentry_budget_external_ms}"
+        ),
     ]
 
 
@@ -85,7 +87,9 @@ def send_test_event(settings: Settings) -> tuple[str, int]:
     return classify(status, error, event_id)
 
 
-def classify(status: int | None, error: BaseException | None, event_id: str | None) -> tuple[str, int]:
+def classify(
+    status: int | None, error: BaseException | None, event_id: str | None
+) -> tuple[str, int]:
     """Turn the transport's last answer into a verdict for humans and an exit code."""
     if status is not None and 200 <= status < 300:
         return f"accepted (HTTP {status}); event id {event_id}", OK

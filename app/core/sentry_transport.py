@@ -95,7 +95,9 @@ class ResilientTransport(HttpTransport):
         category = item.data_category if item is not None else data_category
         with self._drop_lock:
             self.dropped[reason, str(category)] += quantity
-            due = time.monotonic() - self._last_logged.get(reason, -LOG_INTERVAL_S) >= LOG_INTERVAL_S
+            due = (
+                time.monotonic() - self._last_logged.get(reason, -LOG_INTERVAL_S) >= LOG_INTERVAL_S
+            )
             if due and reason in OUTAGE_REASONS:
                 self._last_logged[reason] = time.monotonic()
         if due and reason in OUTAGE_REASONS:

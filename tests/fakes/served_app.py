@@ -48,8 +48,16 @@ def serve_and_drive(env: dict[str, str], workdir: Path, rounds: int) -> Run:
     stderr_path = workdir / "stderr.log"
     with stderr_path.open("w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
-             "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
             env={"PATH": os.environ.get("PATH", ""), "SECRET_KEY": TEST_SECRET_KEY, **env},
             cwd=workdir,
             stdout=subprocess.DEVNULL,

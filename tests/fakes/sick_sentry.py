@@ -24,7 +24,7 @@ STATUS = {"healthy": 200, "slow": 200, "ratelimit": 429, "error500": 500, "unaut
 class _Handler(BaseHTTPRequestHandler):
     server: "_Server"
 
-    def do_POST(self) -> None:  # noqa: N802 - the http.server API
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
         with self.server.lock:

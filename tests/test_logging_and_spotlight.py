@@ -3,9 +3,11 @@
 import logging
 import re
 
+import pytest
 import sentry_sdk
 from sentry_sdk.envelope import Envelope
 
+from app.core.config import ConfigError
 from app.core.sentry import capture_exception, start_transaction
 from tests.fakes.sick_sentry import SickSentry
 
@@ -102,6 +104,8 @@ def test_spotlight_without_a_dsn_gets_events_with_our_scrubbing_and_sampling(cli
 
 
 def test_spotlight_flag_means_the_default_sidecar(settings_factory):
+    with pytest.raises(ConfigError, match="SENTRY_SPOTLIGHT"):
+        settings_factory(sentry_spotlight="maybe")
     assert settings_factory(sentry_spotlight="1").spotlight_url == "http://localhost:8969/stream"
     assert settings_factory(sentry_spotlight="false").spotlight_url is None
     assert settings_factory(sentry_spotlight="false").sentry_enabled is False

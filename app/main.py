@@ -15,6 +15,7 @@ from app.core.db import create_db_engine, session_factory
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.sentry import init_sentry
+from app.core.sentry_transport import flush_before_exit
 
 API_PREFIX = "/api/v1"
 
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine.dispose()
         if ai_client is not None:
             ai_client.openai.close()
+        flush_before_exit(settings.sentry_shutdown_timeout)
 
     app = FastAPI(title="GenAI Coach API", version=__version__, lifespan=lifespan)
     app.state.settings = settings

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.core.spotlight import spotlight_off, spotlight_url
+
 DEVELOPMENT = "development"
 Rate = Annotated[float, Field(ge=0.0, le=1.0)]
 
@@ -72,6 +74,13 @@ class Settings(BaseSettings):
     aws_region: str | None = None
     local_storage_dir: Path = Path("./data/recordings")
     max_upload_mb: int = Field(default=25, gt=0, le=1024)
+    # Sentry outages, shutdown, performance budgets and local viewing (issue 6).
+    sentry_shutdown_timeout: float = Field(default=2.0, ge=0)
+    sentry_transport_queue_size: int = Field(default=100, gt=0)
+    sentry_budget_api_ms: int = Field(default=500, ge=0)
+    sentry_budget_db_ms: int = Field(default=100, ge=0)
+    sentry_budget_external_ms: int = Field(default=2000, ge=0)
+    sentry_spotlight: str | None = None  # "1"/"true" for the default sidecar, or its URL
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -103,6 +112,13 @@ class Settings(BaseSettings):
                 raise ValueError("not a Sentry DSN; expected https://<key>@<host>/<project-id>")
             if not project.isdigit():
                 raise ValueError("the DSN must end with a numeric project id")
+        return value
+
+    @field_validator("sentry_spotlight")
+    @classmethod
+    def _valid_spotlight(cls, value: str | None) -> str | None:
+        if value is not None and spotlight_url(value) is None and not spotlight_off(value):
+            raise ValueError("expected 1/true/0/false or the sidecar's http(s) URL")
         return value
 
     @field_validator("sentry_debug_rate_limit")
@@ -143,8 +159,12 @@ class Settings(BaseSettings):
         return 1.0 if self.is_development else 0.1
 
     @property
+    def spotlight_url(self) -> str | None:
+        return spotlight_url(self.sentry_spotlight)
+
+    @property
     def sentry_enabled(self) -> bool:
-        return self.sentry_dsn is not None
+        return self.sentry_dsn is not None or self.spotlight_url is not None
 
     @property
     def max_upload_bytes(self) -> int:

@@ -22,9 +22,12 @@ from sentry_sdk.tracing import NoOpSpan
 from sentry_sdk.utils import event_from_exception
 
 from app import __version__
+from app.core import budgets
 from app.core.config import Settings
 from app.core.scrubbing import Scrubber
 from app.core.sentry_filters import is_app_error, is_openai_integration_event
+from app.core.sentry_transport import transport_options
+from app.core.spotlight import keep_our_options
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +52,7 @@ def init_sentry(settings: Settings) -> bool:
     _traces_sample_rate = settings.traces_sample_rate
     release = resolve_release(settings)
     sentry_sdk.init(
-        dsn=settings.sentry_dsn.get_secret_value(),
+        dsn=settings.sentry_dsn.get_secret_value() if settings.sentry_dsn else None,
         environment=settings.environment,
         release=release,
         traces_sampler=traces_sampler,
@@ -64,17 +67,31 @@ def init_sentry(settings: Settings) -> bool:
             StarletteIntegration(transaction_style="url"),
             FastApiIntegration(transaction_style="url"),
             SqlalchemyIntegration(),
-            LoggingIntegration(level=logging.INFO, event_level=logging.ERROR),
+            # Error events from logs come from app.core.logging's handler instead, which runs
+            # before the log line is written, so the line can carry the event id.
+            LoggingIntegration(level=logging.INFO, event_level=None),
             OpenAIIntegration(include_prompts=settings.sentry_send_ai_prompts),
             Boto3Integration(),
         ],
         before_send=before_send_filter,
         before_send_transaction=before_send_transaction_filter,
         before_breadcrumb=_scrub_breadcrumb,
+        spotlight=settings.spotlight_url or False,
+        **transport_options(
+            queue_size=settings.sentry_transport_queue_size,
+            shutdown_timeout=settings.sentry_shutdown_timeout,
+        ),
+        **budgets.configure(
+            api_ms=settings.sentry_budget_api_ms,
+            db_ms=settings.sentry_budget_db_ms,
+            external_ms=settings.sentry_budget_external_ms,
+        ),
     )
+    keep_our_options(sentry_sdk.get_client(), traces_sampler)
     # The 500 handler captures the exception itself and then logs it; the log line must not
     # become a second event for the same failure.
     ignore_logger("app.core.errors")
+    ignore_logger("app.core.sentry_transport")
     logger.info(
         "Sentry enabled: environment=%s release=%s traces_sample_rate=%s profiles_sample_rate=%s",
         settings.environment,
@@ -165,6 +182,7 @@ def before_send_transaction_filter(
     event: dict[str, Any], hint: dict[str, Any]
 ) -> dict[str, Any] | None:
     """Scrub transactions too: span data and request details can carry secrets."""
+    budgets.mark_over_budget(event)  # tags spans and the request that went over budget
     return _scrubber.scrub_event(event)
 
 
@@ -274,3 +292,10 @@ def add_breadcrumb(
     sentry_sdk.add_breadcrumb(
         message=message, category=category, level=level, data=dict(data or {})
     )
+
+
+if __name__ == "__main__":
+    # `python -m app.core.sentry check`: ops' one-command answer to "does Sentry work?"
+    from app.core.sentry_check import main
+
+    raise SystemExit(main())

@@ -12,6 +12,7 @@ from app.core.db import create_db_engine, session_factory
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.sentry import init_sentry
+from app.core.sentry_asgi import install_request_middleware
 
 API_PREFIX = "/api/v1"
 
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
     install_error_handlers(app, send_validation_errors=settings.sentry_send_validation_errors)
+    install_request_middleware(app, settings)
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, users, sessions):

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     sentry_debug_endpoint: bool = True
     sentry_debug_rate_limit: str = "5/minute"
 
+    # Request path (issue 5): our lean ASGI middleware instead of sentry-sdk's Starlette/FastAPI
+    # integrations. Off brings the stock integrations back (a fallback, and the benchmark's reference).
+    sentry_lean_asgi: bool = True
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_log_level(cls, value: object) -> object:

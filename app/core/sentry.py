@@ -12,16 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import sentry_sdk
-from sentry_sdk.integrations.fastapi import FastApiIntegration
 from sentry_sdk.integrations.logging import LoggingIntegration, ignore_logger
 from sentry_sdk.integrations.sqlalchemy import SqlalchemyIntegration
-from sentry_sdk.integrations.starlette import StarletteIntegration
 from sentry_sdk.tracing import NoOpSpan
 from sentry_sdk.utils import event_from_exception
 
 from app import __version__
 from app.core.config import Settings
 from app.core.scrubbing import Scrubber
+from app.core.sentry_asgi import disabled_integrations, request_integrations
 
 logger = logging.getLogger(__name__)
 
@@ -58,11 +57,11 @@ def init_sentry(settings: Settings) -> bool:
         include_local_variables=True,
         data_collection=data_collection(settings),
         integrations=[
-            StarletteIntegration(transaction_style="url"),
-            FastApiIntegration(transaction_style="url"),
+            *request_integrations(settings),
             SqlalchemyIntegration(),
             LoggingIntegration(level=logging.INFO, event_level=logging.ERROR),
         ],
+        disabled_integrations=disabled_integrations(settings),
         before_send=before_send_filter,
         before_send_transaction=before_send_transaction_filter,
         before_breadcrumb=_scrub_breadcrumb,

@@ -17,7 +17,15 @@ from pathlib import Path
 
 import httpx
 
-from scripts.bench_support import CONFIGS, ENDPOINTS, ROOT, SECRET_KEY, sentry_env, sink_process
+from scripts.bench_support import (
+    CONFIGS,
+    ENDPOINTS,
+    ROOT,
+    SECRET_KEY,
+    TMP_DIR,
+    sentry_env,
+    sink_process,
+)
 
 CONCURRENCY = 16
 P95_BUDGET_MS = 500.0
@@ -35,7 +43,7 @@ def start_server(config: str, dsn: str) -> tuple[subprocess.Popen, str]:
     import app.models  # noqa: F401 - registers the tables on Base.metadata
     from app.core.db import Base
 
-    url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+    url = f"sqlite:///{Path(tempfile.mkdtemp(dir=TMP_DIR)) / 'bench.db'}"
     engine = create_engine(url)
     Base.metadata.create_all(engine)
     engine.dispose()

@@ -16,11 +16,13 @@ Everything else stays with sentry-sdk: client, scopes, scrubbing hooks, transpor
 SQLAlchemy, OpenAI, boto3 and HTTP client integrations.
 """
 
+import logging
 from typing import Any
 
 import sentry_sdk
 from fastapi import FastAPI
 from sentry_sdk.integrations import Integration
+from sentry_sdk.integrations.argv import ArgvIntegration
 from sentry_sdk.integrations.fastapi import FastApiIntegration
 from sentry_sdk.integrations.starlette import StarletteIntegration
 from sentry_sdk.sessions import track_session
@@ -50,10 +52,16 @@ def request_integrations(settings: Settings) -> list[Integration]:
 
 
 def disabled_integrations(settings: Settings) -> list[Integration]:
-    """With the lean path the SDK must not auto-enable Starlette/FastAPI (they are installed)."""
+    """Integrations the SDK must not enable although it would by default.
+
+    Starlette/FastAPI are installed, so `auto_enabling_integrations` would turn them on next
+    to our middleware. Argv copies the worker's command line into every event and
+    transaction: constant, useless for a web service, and serialized each time.
+    """
+    disabled: list[Integration] = [ArgvIntegration()]
     if settings.sentry_lean_asgi:
-        return [StarletteIntegration(), FastApiIntegration()]
-    return []
+        disabled += [StarletteIntegration(), FastApiIntegration()]
+    return disabled
 
 
 def install_request_middleware(app: FastAPI, settings: Settings) -> None:
@@ -62,10 +70,21 @@ def install_request_middleware(app: FastAPI, settings: Settings) -> None:
     Outermost, the middleware sees the 500 that ServerErrorMiddleware sends, and the scope it
     opens is still the current one while the 500 handler captures the exception.
     """
-    if not (settings.sentry_enabled and settings.sentry_lean_asgi):
+    if not settings.sentry_enabled:
+        return
+    _quiet_sdk_debug_logger()
+    if not settings.sentry_lean_asgi:
         return
     build = app.build_middleware_stack
     app.build_middleware_stack = lambda: SentryRequestMiddleware(build())  # type: ignore[method-assign]
+
+
+def _quiet_sdk_debug_logger() -> None:
+    # sentry-sdk sets its logger to DEBUG and drops the records in a filter unless `debug` is
+    # on: every logger.debug() in the SDK still builds a LogRecord (frame lookup included),
+    # about two per transaction. At WARNING they are never built; warnings still show.
+    if not sentry_sdk.get_client().options.get("debug"):
+        logging.getLogger("sentry_sdk.errors").setLevel(logging.WARNING)
 
 
 class SentryRequestMiddleware:

@@ -33,6 +33,8 @@ _COUNTER_SUFFIX = "tokens"
 
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
+# Every name the secret pattern below can match, with its `=` or `:` (a superset pre-check).
+_NAME_BEFORE_SEPARATOR = re.compile(r"(?<![\w.\-])([\w.\-]+)['\"]?\s*[=:]")
 
 
 # Field names repeat from event to event (header names, span data keys): normalizing each
@@ -98,10 +100,11 @@ class Scrubber:
         # The pattern needs a `=` or `:`; most strings (ids, names, ops) have neither.
         if not text or ("=" not in text and ":" not in text):
             return text
-        # A match needs a field's letters in a row (separators aside): a cheap pre-check that
-        # saves the backtracking pattern on SQL, URLs and timestamps.
-        squeezed = _NOT_ALNUM.sub("", text.lower())
-        if not any(field in squeezed for field in self.fields):
+        # A match needs a sensitive name right before its `=` or `:`. Checking just those
+        # names is linear and skips the full pattern on SQL (`users.id = ?`), URLs, timestamps.
+        if not any(
+            self.is_sensitive(match.group(1)) for match in _NAME_BEFORE_SEPARATOR.finditer(text)
+        ):
             return text
         return self._in_text.sub(
             lambda m: f"{m.group('key')}{m.group('quote')}{FILTERED}", text

@@ -87,6 +87,9 @@ def worker(config: str, dsn: str) -> None:
         _, index, n = line.split()
         endpoint = list(ENDPOINTS)[int(index)]
         print(loop.run_until_complete(batch(endpoint, int(n))), flush=True)
+    import sentry_sdk
+
+    sentry_sdk.flush(timeout=5)  # send what is queued before exiting, quietly
 
 
 def start_worker(config: str, dsn: str) -> subprocess.Popen:

@@ -130,9 +130,16 @@ class _Sink(BaseHTTPRequestHandler):
         pass
 
 
+class _SinkServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a worker that exits mid keep-alive resets its connection: not news
+
+
 def run_sink() -> None:
     """A local Sentry endpoint that accepts every envelope; prints its port, stops on stdin EOF."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Sink)
+    server = _SinkServer(("127.0.0.1", 0), _Sink)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(server.server_address[1], flush=True)
     sys.stdin.read()

@@ -159,7 +159,9 @@ def main() -> None:
     parser.add_argument("--http", action="store_true", help="through uvicorn with a load generator")
     parser.add_argument("--rounds", type=int, help="alternating rounds (default 15, quick 5)")
     parser.add_argument("--requests", type=int, help="requests per round and configuration")
-    parser.add_argument("--configs", default=",".join(DEFAULT_CONFIGS), help="comma-separated subset")
+    parser.add_argument(
+        "--configs", default=",".join(DEFAULT_CONFIGS), help="comma-separated, first is baseline"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--dsn", help=argparse.SUPPRESS)
     parser.add_argument("--sink", action="store_true", help=argparse.SUPPRESS)

@@ -128,8 +128,10 @@ def http_mode(quick: bool, configs: list[str]) -> None:
 def _print_http_table(results: dict, configs: list[str], seconds: float, rounds: int) -> None:
     print(f"\nHTTP through uvicorn (1 worker), {CONCURRENCY} concurrent clients,"
           f" {rounds} x {seconds:.0f} s per cell, latencies pooled over rounds\n")
-    print("| Endpoint                 | Config     |   req/s | ratio |  p50 ms |  p95 ms |  p99 ms | p95 < 500 ms |")
-    print("|--------------------------|------------|---------|-------|---------|---------|---------|--------------|")
+    print("| Endpoint                 | Config     |   req/s | ratio |  p50 ms |  p95 ms |"
+          "  p99 ms | p95 < 500 ms |")
+    print("|--------------------------|------------|---------|-------|---------|---------|"
+          "---------|--------------|")
     for endpoint in ENDPOINTS:
         base_rps = statistics.median(r for r, _ in results[(endpoint, configs[0])])
         for config in configs:

@@ -29,7 +29,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "env": {"SENTRY_TRACES_SAMPLE_RATE": "1.0", "SENTRY_PROFILES_SAMPLE_RATE": "1.0"},
     },
     "stock": {
-        "label": "reference: stock sentry-sdk Starlette/FastAPI integrations, traces 0.1, profiles 0.1",
+        "label": "reference: stock sentry-sdk Starlette/FastAPI integrations, 0.1 / 0.1",
         "env": {
             "SENTRY_TRACES_SAMPLE_RATE": "0.1",
             "SENTRY_PROFILES_SAMPLE_RATE": "0.1",
@@ -80,7 +80,8 @@ async def call(
     raw = json.dumps(body).encode() if body is not None else b""
     headers = [(b"host", b"bench.local"), (b"user-agent", b"bench")]
     if body is not None:
-        headers += [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
+        headers.append((b"content-type", b"application/json"))
+        headers.append((b"content-length", str(len(raw)).encode()))
     if token:
         headers.append((b"authorization", b"Bearer " + token.encode()))
     scope = {

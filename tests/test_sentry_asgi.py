@@ -75,7 +75,9 @@ def test_error_event_carries_request_data_body_user_and_route_once(
     assert event["user"]["email"] == "ada@example.com"
     assert event["exception"]["values"][-1]["mechanism"]["handled"] is False
     assert len(sentry_inbox.events()) == 1  # the escaping exception is not sent twice
-    [transaction] = [t for t in sentry_inbox.transactions() if t["transaction"] == "/api/v1/sessions"]
+    [transaction] = [
+        t for t in sentry_inbox.transactions() if t["transaction"] == "/api/v1/sessions"
+    ]
     assert transaction["contexts"]["trace"]["status"] == "internal_error"
     assert transaction["contexts"]["trace"]["trace_id"] == event["contexts"]["trace"]["trace_id"]
 
@@ -190,7 +192,8 @@ def test_outgoing_http_calls_carry_the_request_trace(
         upstream, make_settings(sentry_dsn=sentry_inbox.dsn, sentry_traces_sample_rate=1.0)
     )
     with TestClient(upstream) as client:
-        response = client.get("/calls/x", headers={"sentry-trace": f"{TRACE_ID}-{PARENT_SPAN_ID}-1"})
+        incoming = {"sentry-trace": f"{TRACE_ID}-{PARENT_SPAN_ID}-1"}
+        response = client.get("/calls/x", headers=incoming)
 
     assert response.json() == {"ok": True}
     [(request, _)] = httpserver.log
@@ -200,3 +203,34 @@ def test_outgoing_http_calls_carry_the_request_trace(
     assert transaction["transaction"] == "/calls/{name}"
     [http_span] = [s for s in transaction["spans"] if s["op"] == "http.client"]
     assert request.headers["sentry-trace"].split("-")[1] == http_span["span_id"]
+
+
+def test_a_deliberate_5xx_http_exception_is_captured_and_a_4xx_is_not(
+    client_factory, sentry_inbox
+):
+    from fastapi import HTTPException
+    from fastapi.testclient import TestClient
+
+    from app.core.errors import install_error_handlers
+    from app.core.sentry_asgi import install_request_middleware
+    from tests.conftest import make_settings
+
+    client_factory(sentry_dsn=sentry_inbox.dsn, sentry_traces_sample_rate=1.0)  # Sentry on
+    app = FastAPI()
+
+    @app.get("/status/{code}")
+    def fail(code: int) -> None:
+        raise HTTPException(status_code=code, detail="upstream said no")
+
+    install_error_handlers(app, send_validation_errors=False)
+    install_request_middleware(
+        app, make_settings(sentry_dsn=sentry_inbox.dsn, sentry_traces_sample_rate=1.0)
+    )
+    with TestClient(app) as client:
+        assert client.get("/status/503").status_code == 503
+        assert client.get("/status/409").status_code == 409
+
+    [event] = sentry_inbox.events()
+    assert event["exception"]["values"][-1]["type"] == "HTTPException"
+    assert event["transaction"] == "/status/{code}"
+    assert event["request"]["url"].endswith("/status/503")

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     sentry_debug_rate_limit: str = "5/minute"
 
     # Request path (issue 5): our lean ASGI middleware instead of sentry-sdk's Starlette/FastAPI
-    # integrations. Off brings the stock integrations back (a fallback, and the benchmark's reference).
+    # integrations. Off brings the stock ones back (a fallback; the benchmark's reference).
     sentry_lean_asgi: bool = True
 
     @field_validator("log_level", mode="before")

@@ -48,7 +48,10 @@ def request_integrations(settings: Settings) -> list[Integration]:
     """The stock request integrations, only when SENTRY_LEAN_ASGI is off."""
     if settings.sentry_lean_asgi:
         return []
-    return [StarletteIntegration(transaction_style="url"), FastApiIntegration(transaction_style="url")]
+    return [
+        StarletteIntegration(transaction_style="url"),
+        FastApiIntegration(transaction_style="url"),
+    ]
 
 
 def disabled_integrations(settings: Settings) -> list[Integration]:
@@ -76,7 +79,9 @@ def install_request_middleware(app: FastAPI, settings: Settings) -> None:
     if not settings.sentry_lean_asgi:
         return
     build = app.build_middleware_stack
-    app.build_middleware_stack = lambda: SentryRequestMiddleware(build())  # type: ignore[method-assign]
+    app.build_middleware_stack = (  # type: ignore[method-assign]
+        lambda: SentryRequestMiddleware(build())
+    )
 
 
 def _quiet_sdk_debug_logger() -> None:

@@ -16,6 +16,7 @@ from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.sentry import init_sentry
 from app.core.sentry_transport import flush_before_exit
+from app.core.sentry_asgi import install_request_middleware
 
 API_PREFIX = "/api/v1"
 
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limit_text=f"{settings.max_upload_mb} MB",
     )
     install_error_handlers(app, send_validation_errors=settings.sentry_send_validation_errors)
+    install_request_middleware(app, settings)
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, users, sessions, recordings):

@@ -151,3 +151,13 @@ def register_and_login(
     assert response.status_code == 201, response.text
     tokens = client.post("/api/v1/auth/login", json={"email": email, "password": password}).json()
     return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+def drop_session_tables(database_url: str) -> None:
+    """Make every sessions query fail, the way a lost table or a broken migration would."""
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE recordings"))  # it references coaching_sessions
+        connection.execute(text("DROP TABLE messages"))
+        connection.execute(text("DROP TABLE coaching_sessions"))
+    engine.dispose()

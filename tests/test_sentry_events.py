@@ -2,17 +2,7 @@
 
 from sqlalchemy import create_engine, text
 
-from tests.conftest import register_and_login
-
-
-def _drop_coaching_tables(database_url: str) -> None:
-    """Provoke a DB failure on the sessions endpoints, as a lost table would."""
-    engine = create_engine(database_url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE recordings"))  # it references coaching_sessions
-        connection.execute(text("DROP TABLE messages"))
-        connection.execute(text("DROP TABLE coaching_sessions"))
-    engine.dispose()
+from tests.conftest import drop_session_tables, register_and_login
 
 
 def test_sentry_debug_sends_the_error_and_returns_its_event_id(sentry_client, sentry_inbox):
@@ -38,7 +28,7 @@ def test_db_failure_is_a_500_with_the_sqlalchemy_error_and_the_user(
     sentry_client, sentry_inbox, database_url
 ):
     headers = register_and_login(sentry_client)
-    _drop_coaching_tables(database_url)
+    drop_session_tables(database_url)
 
     response = sentry_client.get("/api/v1/sessions", headers=headers)
 
@@ -167,7 +157,7 @@ def test_concurrent_requests_never_see_each_others_user(sentry_client, sentry_in
         email: register_and_login(sentry_client, email=email, name=email.split("@")[0])
         for email in ("ada@example.com", "bob@example.com", "cy@example.com")
     }
-    _drop_coaching_tables(database_url)
+    drop_session_tables(database_url)
     sentry_inbox.clear()
 
     results = asyncio.run(_failing_requests(sentry_client.app, headers_by_user, rounds=5))

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     sentry_budget_db_ms: int = Field(default=100, ge=0)
     sentry_budget_external_ms: int = Field(default=2000, ge=0)
     sentry_spotlight: str | None = None  # "1"/"true" for the default sidecar, or its URL
+    # Request path (issue 5): our lean ASGI middleware instead of sentry-sdk's Starlette/FastAPI
+    # integrations. Off brings the stock ones back (a fallback; the benchmark's reference).
+    sentry_lean_asgi: bool = True
 
     @field_validator("log_level", mode="before")
     @classmethod

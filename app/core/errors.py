@@ -113,6 +113,10 @@ async def app_error_handler(request: Request, exc: AppError) -> JSONResponse:
 
 async def http_error_handler(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     code = _CODES_BY_STATUS.get(exc.status_code, "http_error")
+    if exc.status_code >= 500:
+        # A deliberate 5xx is still a server failure; sentry-sdk's Starlette integration
+        # reported these, and the lean request path leaves that to this handler.
+        sentry.capture_exception(exc)
     return error_response(exc.status_code, exc.detail, code, getattr(exc, "headers", None))
 
 

@@ -13,11 +13,9 @@ from typing import Any
 
 import sentry_sdk
 from sentry_sdk.integrations.boto3 import Boto3Integration
-from sentry_sdk.integrations.fastapi import FastApiIntegration
 from sentry_sdk.integrations.logging import LoggingIntegration, ignore_logger
 from sentry_sdk.integrations.openai import OpenAIIntegration
 from sentry_sdk.integrations.sqlalchemy import SqlalchemyIntegration
-from sentry_sdk.integrations.starlette import StarletteIntegration
 from sentry_sdk.tracing import NoOpSpan
 from sentry_sdk.utils import event_from_exception
 
@@ -25,9 +23,11 @@ from app import __version__
 from app.core import budgets
 from app.core.config import Settings
 from app.core.scrubbing import Scrubber
+from app.core.sentry_asgi import disabled_integrations, request_integrations
 from app.core.sentry_filters import is_app_error, is_openai_integration_event
 from app.core.sentry_transport import transport_options
 from app.core.spotlight import keep_our_options
+
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +64,7 @@ def init_sentry(settings: Settings) -> bool:
         include_local_variables=True,
         data_collection=data_collection(settings),
         integrations=[
-            StarletteIntegration(transaction_style="url"),
-            FastApiIntegration(transaction_style="url"),
+            *request_integrations(settings),
             SqlalchemyIntegration(),
             # Error events from logs come from app.core.logging's handler instead, which runs
             # before the log line is written, so the line can carry the event id.
@@ -73,6 +72,7 @@ def init_sentry(settings: Settings) -> bool:
             OpenAIIntegration(include_prompts=settings.sentry_send_ai_prompts),
             Boto3Integration(),
         ],
+        disabled_integrations=disabled_integrations(settings),
         before_send=before_send_filter,
         before_send_transaction=before_send_transaction_filter,
         before_breadcrumb=_scrub_breadcrumb,

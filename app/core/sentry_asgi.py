@@ -1,0 +1,220 @@
+"""A lean Sentry request path: one ASGI middleware instead of sentry-sdk's Starlette/FastAPI one.
+
+The stock integrations cost more per request than our endpoints do (see NOTES_issue5.md):
+they patch every Starlette layer, read and parse each body up front and build a transaction
+for every request, sampled or not. This middleware does the same job with less work:
+
+- a fresh isolation scope per request, so the user and breadcrumbs never bleed across requests;
+- the incoming `sentry-trace`/`baggage` continued, so outgoing calls carry the trace on;
+- the sampling decision first (through the configured `traces_sampler`), and a transaction
+  only for a sampled request, named after the matched route template;
+- request data (and a bounded copy of the body) attached only when an event is sent;
+- an exception that escapes captured once (DedupeIntegration drops the repeat of an
+  exception the 500 handler already reported).
+
+Everything else stays with sentry-sdk: client, scopes, scrubbing hooks, transport, and the
+SQLAlchemy, OpenAI, boto3 and HTTP client integrations.
+"""
+
+import logging
+from typing import Any
+
+import sentry_sdk
+from fastapi import FastAPI
+from sentry_sdk.integrations import Integration
+from sentry_sdk.integrations.argv import ArgvIntegration
+from sentry_sdk.integrations.fastapi import FastApiIntegration
+from sentry_sdk.integrations.starlette import StarletteIntegration
+from sentry_sdk.sessions import track_session
+from sentry_sdk.tracing import Transaction, TransactionSource
+from sentry_sdk.tracing_utils import _generate_sample_rand, has_tracing_enabled
+from sentry_sdk.utils import event_from_exception, logger
+
+from app.core.config import Settings
+from app.core.sentry_request import (
+    BODY_METHODS,
+    BodyTap,
+    RequestProcessor,
+    body_limit,
+    route_template,
+)
+
+OP_HTTP_SERVER = "http.server"
+ORIGIN = "auto.http.lean_asgi"
+_TRACE_HEADERS = (b"sentry-trace", b"baggage")
+
+
+def request_integrations(settings: Settings) -> list[Integration]:
+    """The stock request integrations, only when SENTRY_LEAN_ASGI is off."""
+    if settings.sentry_lean_asgi:
+        return []
+    return [
+        StarletteIntegration(transaction_style="url"),
+        FastApiIntegration(transaction_style="url"),
+    ]
+
+
+def disabled_integrations(settings: Settings) -> list[Integration]:
+    """Integrations the SDK must not enable although it would by default.
+
+    Starlette/FastAPI are installed, so `auto_enabling_integrations` would turn them on next
+    to our middleware. Argv copies the worker's command line into every event and
+    transaction: constant, useless for a web service, and serialized each time.
+    """
+    disabled: list[Integration] = [ArgvIntegration()]
+    if settings.sentry_lean_asgi:
+        disabled += [StarletteIntegration(), FastApiIntegration()]
+    return disabled
+
+
+def install_request_middleware(app: FastAPI, settings: Settings) -> None:
+    """Wrap the whole middleware stack, outside Starlette's ServerErrorMiddleware.
+
+    Outermost, the middleware sees the 500 that ServerErrorMiddleware sends, and the scope it
+    opens is still the current one while the 500 handler captures the exception.
+    """
+    if not settings.sentry_enabled:
+        return
+    _quiet_sdk_debug_logger()
+    if not settings.sentry_lean_asgi:
+        return
+    build = app.build_middleware_stack
+    app.build_middleware_stack = (  # type: ignore[method-assign]
+        lambda: SentryRequestMiddleware(build())
+    )
+
+
+def _quiet_sdk_debug_logger() -> None:
+    # sentry-sdk sets its logger to DEBUG and drops the records in a filter unless `debug` is
+    # on: every logger.debug() in the SDK still builds a LogRecord (frame lookup included),
+    # about two per transaction. At WARNING they are never built; warnings still show.
+    if not sentry_sdk.get_client().options.get("debug"):
+        logging.getLogger("sentry_sdk.errors").setLevel(logging.WARNING)
+
+
+class SentryRequestMiddleware:
+    """Per-request Sentry scope, trace continuation and (sampled) transaction."""
+
+    __slots__ = ("app",)
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        client = sentry_sdk.get_client()
+        if scope["type"] != "http" or not client.is_active():
+            await self.app(scope, receive, send)
+            return
+        options = client.options
+        with sentry_sdk.isolation_scope() as isolation:
+            isolation.clear_breadcrumbs()
+            limit = body_limit(options) if scope["method"] in BODY_METHODS else 0
+            if limit:
+                receive = tap = BodyTap(receive, limit)
+            else:
+                tap = None
+            isolation.add_event_processor(RequestProcessor(scope, tap))
+            isolation.generate_propagation_context(_trace_headers(scope))
+            with track_session(isolation, session_mode="request"):
+                transaction = _sampled_transaction(isolation, scope, client)
+                if transaction is None:
+                    await _run(self.app, scope, receive, send)
+                    return
+                with sentry_sdk.start_transaction(
+                    transaction, custom_sampling_context={"asgi_scope": scope}
+                ):
+                    try:
+                        await _run(self.app, scope, receive, _status_recorder(send, transaction))
+                    finally:
+                        _name_after_route(transaction, scope)
+
+
+async def _run(app: Any, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    try:
+        await app(scope, receive, send)
+    except Exception as exc:
+        # Usually already reported by the 500 handler: DedupeIntegration drops the repeat.
+        event, hint = event_from_exception(
+            exc,
+            client_options=sentry_sdk.get_client().options,
+            mechanism={"type": "asgi", "handled": False},
+        )
+        sentry_sdk.capture_event(event, hint=hint)
+        raise
+
+
+def _trace_headers(scope: dict[str, Any]) -> dict[str, str]:
+    """Only the two headers continue_trace reads, without decoding every header."""
+    found = {}
+    for key, value in scope["headers"]:
+        if key in _TRACE_HEADERS:
+            found[key.decode("latin-1")] = value.decode("latin-1")
+    return found
+
+
+def _sampled_transaction(isolation: Any, scope: dict[str, Any], client: Any) -> Any:
+    """A transaction for this request if it is sampled, else None (nothing built)."""
+    options = client.options
+    if not has_tracing_enabled(options):
+        return None
+    context = isolation._propagation_context
+    rate = _sample_rate(options, scope, context.parent_sampled)
+    if client.monitor:
+        rate /= 2**client.monitor.downsample_factor
+    # The same dice the SDK rolls: the incoming sample_rand, else one derived from the trace id.
+    if rate <= 0 or (rate < 1 and _sample_rand(context) >= rate):
+        if client.transport:
+            client.transport.record_lost_event("sample_rate", data_category="transaction")
+        return None
+    return Transaction(
+        op=OP_HTTP_SERVER,
+        name=scope["path"],
+        source=TransactionSource.URL,
+        origin=ORIGIN,
+        baggage=context.baggage,
+        parent_sampled=context.parent_sampled,
+        trace_id=context.trace_id,
+        parent_span_id=context.parent_span_id,
+        same_process_as_parent=False,
+    )
+
+
+def _sample_rate(options: dict[str, Any], scope: dict[str, Any], parent_sampled: Any) -> float:
+    sampler = options.get("traces_sampler")
+    if not callable(sampler):
+        rate = parent_sampled if parent_sampled is not None else options["traces_sample_rate"]
+        return float(rate or 0.0)
+    # The keys the SDK's own ASGI integration passes, which our traces_sampler reads.
+    context = {
+        "transaction_context": {"op": OP_HTTP_SERVER, "name": scope["path"]},
+        "parent_sampled": parent_sampled,
+        "asgi_scope": scope,
+    }
+    try:
+        return float(sampler(context) or 0.0)
+    except Exception:
+        logger.warning("[Tracing] traces_sampler raised; unsampling trace", exc_info=True)
+        return 0.0
+
+
+def _sample_rand(context: Any) -> float:
+    incoming = context._sample_rand()
+    if incoming is not None:
+        return float(incoming)
+    return _generate_sample_rand(context.trace_id)
+
+
+def _status_recorder(send: Any, transaction: Any) -> Any:
+    async def send_with_status(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            transaction.set_http_status(message["status"])
+        await send(message)
+
+    return send_with_status
+
+
+def _name_after_route(transaction: Any, scope: dict[str, Any]) -> None:
+    path = route_template(scope)
+    if path:
+        transaction.name = path
+        transaction.source = TransactionSource.ROUTE

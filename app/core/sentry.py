@@ -21,29 +21,38 @@ from sentry_sdk.utils import event_from_exception
 
 from app import __version__
 from app.core.config import Settings
+from app.core.quota import EventQuota
+from app.core.sampling import UNTRACED_PATHS, TracesSampler  # noqa: F401 (re-exported)
 from app.core.scrubbing import Scrubber
 
 logger = logging.getLogger(__name__)
+# Warnings about events the filters dropped; never turned into breadcrumbs or events themselves.
+filter_logger = logging.getLogger("app.core.sentry.filters")
 
 RELEASE_PREFIX = "genai-coach-backend@"
-# Requests that are pure noise in Performance and cost quota for nothing.
-UNTRACED_PATHS = frozenset({"/health", "/favicon.ico"})
 # Where the event id of a captured exception is remembered, so that a second capture of the
 # same exception (which DedupeIntegration drops and answers with None) still finds its id.
 _EVENT_ID_ATTR = "__sentry_event_id__"
 
 _scrubber = Scrubber()
-_traces_sample_rate = 0.0
+_sampler = TracesSampler(0.0)
+_quota = EventQuota(per_issue=10, overall=100)
+_user_fields: frozenset[str] = frozenset({"id", "email", "name"})
 
 
 def init_sentry(settings: Settings) -> bool:
     """Start the SDK from the settings; return whether Sentry is on."""
-    global _scrubber, _traces_sample_rate
+    global _scrubber, _sampler, _quota, _user_fields
     if not settings.sentry_enabled:
         logger.info("Sentry disabled: SENTRY_DSN is empty")
         return False
     _scrubber = Scrubber(extra_fields=settings.sentry_scrub_fields)
-    _traces_sample_rate = settings.traces_sample_rate
+    _sampler = TracesSampler(settings.traces_sample_rate, settings.sentry_traces_sample_rates)
+    _quota = EventQuota(
+        per_issue=settings.sentry_max_events_per_issue_per_minute,
+        overall=settings.sentry_max_events_per_minute,
+    )
+    _user_fields = frozenset(settings.sentry_user_fields)
     release = resolve_release(settings)
     sentry_sdk.init(
         dsn=settings.sentry_dsn.get_secret_value(),
@@ -70,6 +79,7 @@ def init_sentry(settings: Settings) -> bool:
     # The 500 handler captures the exception itself and then logs it; the log line must not
     # become a second event for the same failure.
     ignore_logger("app.core.errors")
+    ignore_logger(filter_logger.name)
     logger.info(
         "Sentry enabled: environment=%s release=%s traces_sample_rate=%s profiles_sample_rate=%s",
         settings.environment,
@@ -81,24 +91,36 @@ def init_sentry(settings: Settings) -> bool:
 
 
 def data_collection(settings: Settings) -> dict[str, Any]:
-    """What the SDK may collect on its own.
+    """What the SDK may collect on its own, category by category.
 
     `send_default_pii` is deprecated; `data_collection` says the same thing per category. Passing
     it also switches off the SDK's EventScrubber, whose exact-name matching misses fields such as
-    `refresh_token`; `before_send_filter` does that work for every channel instead.
+    `refresh_token`; `before_send_filter` does that work for every channel instead (the SDK's
+    own denylist below, fed with our field names, is a first line only).
     """
     terms = list(_scrubber.fields)
     denylist = {"mode": "denylist", "terms": terms}
     return {
-        "user_info": False,  # the user comes only from set_user_context
-        "cookies": denylist,
+        # The user comes only from set_user_context (SENTRY_USER_FIELDS), never the client IP.
+        "user_info": False,
+        # The API authenticates with bearer tokens: cookies carry nothing worth debugging and
+        # are where session ids live, so they are not collected at all.
+        "cookies": {"mode": "off"},
+        # Headers (user agent, content type, trace headers) explain a request; credentials in
+        # them are filtered by name here and by name and shape in before_send.
         "http_headers": {"request": denylist},
+        # The incoming body explains a failing request (scrubbed, errors only: transactions lose
+        # it in before_send_transaction). Outgoing bodies are OpenAI prompts and S3 uploads.
         "http_bodies": ["incoming_request"],
         "url_query_params": denylist,
         "graphql": {"document": False, "variables": False},
+        # Prompts and completions are users' words: not sent.
         "gen_ai": {"inputs": False, "outputs": False},
+        # SQL statements are kept (parameters are not): slow queries need their text.
         "database_query_data": False,
         "queues": False,
+        # The guide's include_local_variables: locals make a stack trace useful; secrets in them
+        # (by name or shape, even inside reprs) are removed by before_send.
         "stack_frame_variables": True,
         "frame_context_lines": 5,
     }
@@ -126,37 +148,70 @@ def _git_commit() -> str | None:
 
 
 def traces_sampler(sampling_context: dict[str, Any]) -> float:
-    """Never trace noise; follow the caller's decision; otherwise use the configured rate."""
-    asgi_scope = sampling_context.get("asgi_scope") or {}
-    if asgi_scope.get("path") in UNTRACED_PATHS:
-        return 0.0
-    parent_sampled = sampling_context.get("parent_sampled")
-    if parent_sampled is not None:
-        return 1.0 if parent_sampled else 0.0
-    return _traces_sample_rate
+    """Never trace noise; follow the caller's decision; else the route's or configured rate."""
+    return _sampler(sampling_context)
 
 
 def before_send_filter(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] | None:
-    """Scrub secrets from every part of an error event before it leaves the process."""
-    event = _scrubber.scrub_event(event)
-    exc_info = hint.get("exc_info")
-    if exc_info and exc_info[1] is not None:
-        try:
-            setattr(exc_info[1], _EVENT_ID_ATTR, event.get("event_id"))
-        except (AttributeError, TypeError):  # exceptions with __slots__
-            pass
-    return event
+    """Cap error storms, then scrub secrets from every part of the event.
+
+    Never raises: if anything fails, the event is dropped, because an event that could not be
+    scrubbed must not leave the process.
+    """
+    try:
+        error = (hint.get("exc_info") or (None, None))[1]
+        if error is not None and hasattr(error, _EVENT_ID_ATTR):
+            # The same exception captured a second time (e.g. by the ASGI middleware after our
+            # 500 handler): its first capture already decided, and counted, for it.
+            return None
+        _remember_event_id(error, event.get("event_id"))
+        if not _quota.allow(event):
+            return None
+        return _scrub(event)
+    except Exception as exc:
+        filter_logger.warning("Sentry event dropped: scrubbing failed (%s)", type(exc).__name__)
+        return None
 
 
 def before_send_transaction_filter(
     event: dict[str, Any], hint: dict[str, Any]
 ) -> dict[str, Any] | None:
-    """Scrub transactions too: span data and request details can carry secrets."""
+    """Scrub transactions too; request bodies go only on error events."""
+    try:
+        request = event.get("request")
+        if isinstance(request, dict):
+            request.pop("data", None)
+        return _scrub(event)
+    except Exception as exc:
+        filter_logger.warning(
+            "Sentry transaction dropped: scrubbing failed (%s)", type(exc).__name__
+        )
+        return None
+
+
+def _scrub_breadcrumb(crumb: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] | None:
+    try:
+        return _scrubber.scrub_breadcrumb(crumb)
+    except Exception as exc:
+        filter_logger.warning("Sentry breadcrumb dropped: scrubbing failed (%s)", type(exc).__name__)
+        return None
+
+
+def _scrub(event: dict[str, Any]) -> dict[str, Any]:
+    user = event.get("user")
+    if isinstance(user, dict):
+        event["user"] = {key: value for key, value in user.items() if key in _user_fields}
     return _scrubber.scrub_event(event)
 
 
-def _scrub_breadcrumb(crumb: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
-    return _scrubber.scrub_breadcrumb(crumb)
+def _remember_event_id(error: BaseException | None, event_id: str | None) -> None:
+    # capture_exception returns this id even when the event is dropped (storm cap), so the 500
+    # response still carries an id that the logs know.
+    if error is not None:
+        try:
+            setattr(error, _EVENT_ID_ATTR, event_id)
+        except (AttributeError, TypeError):  # exceptions with __slots__
+            pass
 
 
 def _active() -> bool:
@@ -246,7 +301,9 @@ def set_user_context(
         user["email"] = email
     if name is not None:
         user["name"] = name
-    sentry_sdk.set_user(user)
+    # SENTRY_USER_FIELDS decides how much of the user Sentry learns (`id` alone, by default
+    # id, email and name).
+    sentry_sdk.set_user({key: value for key, value in user.items() if key in _user_fields})
 
 
 def add_breadcrumb(

@@ -16,6 +16,7 @@ The event keeps its structure: only values are replaced, by the fixed marker `[F
 import re
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import unquote_plus
 
 from app.core.secret_shapes import FILTERED, is_secret_number, scrub_shapes
 
@@ -37,7 +38,9 @@ _SOURCE_KEYS = frozenset({"context_line", "pre_context", "post_context"})
 _MAX_DEPTH = 64
 
 _WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
-_KEY_IN_TEXT = re.compile(r"(?<![\w.\-])([\"']?)([A-Za-z_][\w.\-]*)\1\s*[=:]\s*")
+# A name, maybe quoted (or quoted with escaped quotes, as in the repr of a JSON body), then = or :
+_KEY_IN_TEXT = re.compile(r"(?<![\w.\-])([A-Za-z_][\w.\-]*)(?:\\*[\"'])?\s*[=:]\s*")
+_ESCAPED_QUOTE = re.compile(r"\\+[\"']")
 _UNQUOTED_END = frozenset(" \t\r\n&,;)}]'\"")
 _CLOSING = {"[": "]", "{": "}", "(": ")"}
 
@@ -117,6 +120,17 @@ class Scrubber:
         """Free text with secret-shaped parts and `name=value` secrets replaced."""
         if not text:
             return text
+        text = self._scrub_plain(text)
+        if "%" in text or "+" in text:
+            # URL-encoded text (the SDK re-encodes query strings): look again, decoded.
+            decoded = unquote_plus(text)
+            if decoded != text:
+                scrubbed = self._scrub_plain(decoded)
+                if scrubbed != decoded:
+                    return scrubbed
+        return text
+
+    def _scrub_plain(self, text: str) -> str:
         text = scrub_shapes(text)
         if "=" not in text and ":" not in text:
             return text
@@ -127,7 +141,7 @@ class Scrubber:
         position = 0
         for match in _KEY_IN_TEXT.finditer(text):
             start = match.end()
-            if match.start() < position or not self.is_sensitive(match.group(2)):
+            if match.start() < position or not self.is_sensitive(match.group(1)):
                 continue
             if start >= len(text) or text.startswith(FILTERED, start):
                 continue
@@ -179,6 +193,10 @@ def _value_end(text: str, start: int) -> int:
     first = text[start]
     if first in "'\"":
         return _quoted_end(text, start)
+    escaped = _ESCAPED_QUOTE.match(text, start)
+    if escaped:  # \'value\' inside a repr: ends at the same escaped quote
+        close = text.find(escaped.group(), escaped.end())
+        return len(text) if close < 0 else close + len(escaped.group())
     if first in _CLOSING:
         return _group_end(text, start)
     end = start
@@ -190,12 +208,12 @@ def _value_end(text: str, start: int) -> int:
 
 
 def _quoted_end(text: str, start: int) -> int:
+    # A quote preceded by any backslash does not close the value: inside reprs of JSON, escapes
+    # are themselves escaped (`\\"`), so counting backslashes is unreliable. Ending too late
+    # removes a little more; ending too early would leak.
     quote, index = text[start], start + 1
     while index < len(text):
-        if text[index] == "\\":
-            index += 2
-            continue
-        if text[index] == quote:
+        if text[index] == quote and text[index - 1] != "\\":
             return index + 1
         index += 1
     return len(text)

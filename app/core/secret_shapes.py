@@ -31,7 +31,7 @@ _SHAPES = re.compile(
     r"[A-Z0-9]{16}(?![A-Za-z0-9]))"
     r"|(?P<vendor>(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}"
     r"|xox[abprs]-[A-Za-z0-9\-]{10,}))"
-    r"|(?P<aws_secret>(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=]))"
+    r"|(?P<aws_secret>(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=]))"
     r"|(?P<card>(?<![0-9A-Za-z.])[2-6]\d(?:[ \-]?\d){11,17}(?![0-9A-Za-z]))"
     r"|(?P<userinfo>(?<=://)[^/\s:@'\"]+:)(?P<url_password>[^/\s@'\"]+)(?=@)"
 )

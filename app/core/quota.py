@@ -8,6 +8,7 @@ response carries can still be found in the logs.
 """
 
 import logging
+import os
 import threading
 import time
 from collections import Counter
@@ -20,6 +21,18 @@ from limits.strategies import MovingWindowRateLimiter
 logger = logging.getLogger(__name__)
 
 SUMMARY_INTERVAL = 60.0
+
+
+def exception_fingerprint(error: BaseException) -> str:
+    """The fingerprint of the event this exception would make, without building the event."""
+    tb = error.__traceback__
+    if tb is None:
+        return f"{type(error).__qualname__}@unknown"
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code
+    where = os.path.abspath(code.co_filename)
+    return f"{type(error).__qualname__}@{where}:{code.co_name}:{tb.tb_lineno}"
 
 
 def fingerprint(event: dict[str, Any]) -> str:
@@ -49,21 +62,22 @@ class EventQuota:
 
     def allow(self, event: dict[str, Any]) -> bool:
         """Count the event against both caps; False means drop it."""
-        key = fingerprint(event)
+        return self.allow_key(fingerprint(event), event.get("event_id"))
+
+    def allow_key(self, key: str, event_id: str | None) -> bool:
+        """Count one event with this fingerprint against both caps; False means drop it."""
         # The per-issue cap is checked first: a storm of one issue must not use up the
         # overall budget that other issues still need.
         if self._per_issue is not None and not self._limiter.hit(self._per_issue, "issue", key):
-            self._record_drop(event, key, "per issue")
+            self._record_drop(event_id, key, "per issue")
             return False
         if self._overall is not None and not self._limiter.hit(self._overall, "all"):
-            self._record_drop(event, key, "overall")
+            self._record_drop(event_id, key, "overall")
             return False
         return True
 
-    def _record_drop(self, event: dict[str, Any], key: str, cap: str) -> None:
-        logger.info(
-            "Sentry event %s dropped by storm cap (%s): %s", event.get("event_id"), cap, key
-        )
+    def _record_drop(self, event_id: str | None, key: str, cap: str) -> None:
+        logger.info("Sentry event %s dropped by storm cap (%s): %s", event_id, cap, key)
         now = time.monotonic()
         with self._lock:
             self._dropped[key] += 1

@@ -6,6 +6,7 @@ observability must not break the request it observes.
 
 import logging
 import subprocess
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,12 +17,13 @@ from sentry_sdk.integrations.fastapi import FastApiIntegration
 from sentry_sdk.integrations.logging import LoggingIntegration, ignore_logger
 from sentry_sdk.integrations.sqlalchemy import SqlalchemyIntegration
 from sentry_sdk.integrations.starlette import StarletteIntegration
+from sentry_sdk.scope import add_global_event_processor
 from sentry_sdk.tracing import NoOpSpan
 from sentry_sdk.utils import event_from_exception
 
 from app import __version__
 from app.core.config import Settings
-from app.core.quota import EventQuota
+from app.core.quota import EventQuota, exception_fingerprint
 from app.core.sampling import UNTRACED_PATHS, TracesSampler  # noqa: F401 (re-exported)
 from app.core.scrubbing import Scrubber
 
@@ -33,11 +35,14 @@ RELEASE_PREFIX = "genai-coach-backend@"
 # Where the event id of a captured exception is remembered, so that a second capture of the
 # same exception (which DedupeIntegration drops and answers with None) still finds its id.
 _EVENT_ID_ATTR = "__sentry_event_id__"
+# Set in the hint by capture_exception, which has already counted the event against the cap.
+_CAP_CHECKED = "genai_coach_cap_checked"
 
 _scrubber = Scrubber()
 _sampler = TracesSampler(0.0)
 _quota = EventQuota(per_issue=10, overall=100)
 _user_fields: frozenset[str] = frozenset({"id", "email", "name"})
+_processor_installed = False
 
 
 def init_sentry(settings: Settings) -> bool:
@@ -76,6 +81,10 @@ def init_sentry(settings: Settings) -> bool:
         before_send_transaction=before_send_transaction_filter,
         before_breadcrumb=_scrub_breadcrumb,
     )
+    global _processor_installed
+    if not _processor_installed:  # the processor list is process-wide and outlives init calls
+        add_global_event_processor(cap_error_storms)
+        _processor_installed = True
     # The 500 handler captures the exception itself and then logs it; the log line must not
     # become a second event for the same failure.
     ignore_logger("app.core.errors")
@@ -152,21 +161,32 @@ def traces_sampler(sampling_context: dict[str, Any]) -> float:
     return _sampler(sampling_context)
 
 
+def cap_error_storms(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] | None:
+    """Global event processor: the storm cap, before the SDK serializes the event.
+
+    It runs as an event processor rather than in before_send because the SDK serializes every
+    event (frame locals included) before before_send; a dropped event then costs almost nothing.
+    """
+    if event.get("type") == "transaction" or not _active():
+        return event
+    try:
+        error = (hint.get("exc_info") or (None, None))[1]
+        if error is not None and hasattr(error, _EVENT_ID_ATTR):
+            return None  # the same exception captured again: its first capture was counted
+        _remember_event_id(error, event.get("event_id"))
+        return event if hint.get(_CAP_CHECKED) or _quota.allow(event) else None
+    except Exception:  # a broken cap must not lose the event; privacy is before_send's job
+        logger.warning("Sentry storm cap failed", exc_info=True)
+        return event
+
+
 def before_send_filter(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] | None:
-    """Cap error storms, then scrub secrets from every part of the event.
+    """Scrub secrets from every part of an error event before it leaves the process.
 
     Never raises: if anything fails, the event is dropped, because an event that could not be
     scrubbed must not leave the process.
     """
     try:
-        error = (hint.get("exc_info") or (None, None))[1]
-        if error is not None and hasattr(error, _EVENT_ID_ATTR):
-            # The same exception captured a second time (e.g. by the ASGI middleware after our
-            # 500 handler): its first capture already decided, and counted, for it.
-            return None
-        _remember_event_id(error, event.get("event_id"))
-        if not _quota.allow(event):
-            return None
         return _scrub(event)
     except Exception as exc:
         filter_logger.warning("Sentry event dropped: scrubbing failed (%s)", type(exc).__name__)
@@ -204,6 +224,18 @@ def _scrub(event: dict[str, Any]) -> dict[str, Any]:
     return _scrubber.scrub_event(event)
 
 
+def _storm_capped(error: BaseException) -> str | None:
+    """The id of the event if the storm cap drops it, decided before the SDK builds the event
+    (frames, locals and source lines cost ~10 ms, which a storm must not pay per request)."""
+    if hasattr(error, _EVENT_ID_ATTR):
+        return None  # captured before: the SDK's Dedupe answers
+    event_id = uuid.uuid4().hex
+    if _quota.allow_key(exception_fingerprint(error), event_id):
+        return None
+    _remember_event_id(error, event_id)
+    return event_id
+
+
 def _remember_event_id(error: BaseException | None, event_id: str | None) -> None:
     # capture_exception returns this id even when the event is dropped (storm cap), so the 500
     # response still carries an id that the logs know.
@@ -234,10 +266,14 @@ def capture_exception(
     if not _active():
         return None
     try:
+        dropped_id = _storm_capped(error)
+        if dropped_id is not None:
+            return dropped_id
         client = sentry_sdk.get_client()
         event, hint = event_from_exception(
             error, client_options=client.options, mechanism={"type": "app", "handled": handled}
         )
+        hint[_CAP_CHECKED] = True
         scope_kwargs: dict[str, Any] = {"tags": dict(tags or {}), "extras": dict(extra or {})}
         if user:
             scope_kwargs["user"] = dict(user)

@@ -63,6 +63,9 @@ def test_structure_stays_and_neighbours_survive():
         ("X-Refresh-Token: abc.def and more", "X-Refresh-Token: [Filtered] and more"),
         ("{'password': 'cut off at trunc", "{'password': [Filtered]"),
         ("classname=Widget ssn=123-45-6789", "classname=Widget ssn=[Filtered]"),
+        # the repr of a JSON body holding JSON text: escapes of escapes
+        (r'{\\"password\\": \\"say \\\\\\"x y\\\\\\" now\\", \\"n\\": 1}',
+         r'{\\"password\\": [Filtered], \\"n\\": 1}'),
     ],
 )
 def test_names_inside_text(text, expected):

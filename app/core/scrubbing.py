@@ -194,9 +194,12 @@ def _value_end(text: str, start: int) -> int:
     if first in "'\"":
         return _quoted_end(text, start)
     escaped = _ESCAPED_QUOTE.match(text, start)
-    if escaped:  # \'value\' inside a repr: ends at the same escaped quote
-        close = text.find(escaped.group(), escaped.end())
-        return len(text) if close < 0 else close + len(escaped.group())
+    if escaped:  # \'value\' inside a repr: ends at the same escaped quote, not a longer one
+        sequence = escaped.group()
+        close = text.find(sequence, escaped.end())
+        while close > 0 and text[close - 1] == "\\":
+            close = text.find(sequence, close + 1)
+        return len(text) if close < 0 else close + len(sequence)
     if first in _CLOSING:
         return _group_end(text, start)
     end = start

@@ -99,7 +99,7 @@ def test_user_fields_can_be_reduced_to_the_id(client_factory, sentry_inbox, data
     (event,) = sentry_inbox.events()
     assert event["user"] == {"id": "1"}
     with pytest.raises(ConfigError, match="SENTRY_USER_FIELDS"):
-        make_settings(sentry_user_fields="id,ip_address")
+        make_settings(sentry_user_fields="id,phone")
 
 
 def _fail_inside_a_request(client: TestClient, headers: dict[str, str]) -> None:

@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEVELOPMENT = "development"
 Rate = Annotated[float, Field(ge=0.0, le=1.0)]
-UserField = Literal["id", "email", "name", "username"]
+UserField = Literal["id", "email", "name", "username", "ip_address"]
 
 
 class ConfigError(ValueError):

@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 filter_logger = logging.getLogger("app.core.sentry.filters")
 
 RELEASE_PREFIX = "genai-coach-backend@"
+USER_IDENTITY_FIELDS = frozenset({"id", "email", "name", "username", "ip_address"})
 # Where the event id of a captured exception is remembered, so that a second capture of the
 # same exception (which DedupeIntegration drops and answers with None) still finds its id.
 _EVENT_ID_ATTR = "__sentry_event_id__"
@@ -220,7 +221,7 @@ def _scrub_breadcrumb(crumb: dict[str, Any], hint: dict[str, Any]) -> dict[str, 
 def _scrub(event: dict[str, Any]) -> dict[str, Any]:
     user = event.get("user")
     if isinstance(user, dict):
-        event["user"] = {key: value for key, value in user.items() if key in _user_fields}
+        event["user"] = _allowed_user_fields(user)
     return _scrubber.scrub_event(event)
 
 
@@ -234,6 +235,12 @@ def _storm_capped(error: BaseException) -> str | None:
         return None
     _remember_event_id(error, event_id)
     return event_id
+
+
+def _allowed_user_fields(user: dict[str, Any]) -> dict[str, Any]:
+    # SENTRY_USER_FIELDS picks among the identifying fields; other attributes a developer sets
+    # on purpose (a plan, a role) are not personal data and stay.
+    return {k: v for k, v in user.items() if k in _user_fields or k not in USER_IDENTITY_FIELDS}
 
 
 def _remember_event_id(error: BaseException | None, event_id: str | None) -> None:
@@ -339,7 +346,7 @@ def set_user_context(
         user["name"] = name
     # SENTRY_USER_FIELDS decides how much of the user Sentry learns (`id` alone, by default
     # id, email and name).
-    sentry_sdk.set_user({key: value for key, value in user.items() if key in _user_fields})
+    sentry_sdk.set_user(_allowed_user_fields(user))
 
 
 def add_breadcrumb(

@@ -18,26 +18,34 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import sentry_sdk  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
-from sentry_sdk.serializer import serialize  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
-from werkzeug.wrappers import Response  # noqa: E402
-import threading  # noqa: E402
+import threading
 
-from app.core.config import load_settings  # noqa: E402
-from app.core.scrubbing import Scrubber  # noqa: E402
-from app.main import create_app  # noqa: E402
+import sentry_sdk
+from fastapi.testclient import TestClient
+from sentry_sdk.serializer import serialize
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Response
+
+from app.core.config import load_settings
+from app.core.scrubbing import Scrubber
+from app.main import create_app
 
 SECRET_KEY = "benchmark-secret-key-long-enough-0123456789"
 
 
 def _event() -> dict:
-    frame_vars = {"user": "<User 1>", "body": "LoginRequest(email='a@b.c', password=SecretStr('**'))",
-                  "token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", "count": 3,
-                  "items": [{"id": i, "note": f"item {i}"} for i in range(5)]}  # fmt: skip
-    frames = [{"filename": f"app/m{i}.py", "function": "f", "lineno": i, "vars": dict(frame_vars),
-               "context_line": "    x = y", "pre_context": ["a"] * 5} for i in range(25)]  # fmt: skip
+    frame_vars = {
+        "user": "<User 1>",
+        "body": "LoginRequest(email='a@b.c', password=SecretStr('**'))",
+        "token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln",
+        "count": 3,
+        "items": [{"id": i, "note": f"item {i}"} for i in range(5)],
+    }
+    frames = [
+        {"filename": f"app/m{i}.py", "function": "f", "lineno": i, "vars": dict(frame_vars),
+         "context_line": "    x = y", "pre_context": ["a"] * 5}
+        for i in range(25)
+    ]  # fmt: skip
     return {
         "event_id": "0" * 32, "level": "error", "transaction": "/api/v1/sessions",
         "request": {"url": "http://x/api/v1/sessions", "query_string": "page=2&token=abc",

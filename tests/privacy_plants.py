@@ -167,7 +167,9 @@ def add_failing_route(app: FastAPI) -> None:
         structs, texts = plan["structs"], {k: " | ".join(v) for k, v in plan["texts"].items()}
         holder = Holder(structs["repr"])  # noqa: F841 - a frame local for the event
         local_tree = structs["locals"]  # noqa: F841
-        sentry_sdk.add_breadcrumb(message=texts["breadcrumb"], category="test", data=structs["breadcrumb"])
+        sentry_sdk.add_breadcrumb(
+            message=texts["breadcrumb"], category="test", data=structs["breadcrumb"]
+        )
         sentry_sdk.set_extra("planted", structs["extra"])
         sentry_sdk.set_context("planted", structs["context"])
         sentry_sdk.set_tag("planted", texts["tag"][:190])

@@ -41,8 +41,12 @@ def _assert_absent(raw: bytes, planted) -> None:
                 assert at < 0, f"{secret.key}={secret.value!r} leaked: {raw[at - 300 : at + 40]!r}"
 
 
-@settings(max_examples=30, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(plan=plans())
 def test_no_planted_secret_reaches_sentry_in_any_channel(plan, privacy_client, sentry_inbox):
     sentry_inbox.clear()
@@ -103,8 +107,10 @@ def test_db_failure_during_login_sends_neither_the_password_nor_the_tokens(
     privacy_client, sentry_inbox, database_url
 ):
     password = "correct horse 9f3a7c"
-    privacy_client.post("/api/v1/auth/register",
-                        json={"email": "ada@example.com", "password": password, "name": "Ada"})
+    privacy_client.post(
+        "/api/v1/auth/register",
+        json={"email": "ada@example.com", "password": password, "name": "Ada"},
+    )
     tokens = privacy_client.post(
         "/api/v1/auth/login", json={"email": "ada@example.com", "password": password}
     ).json()

@@ -13,9 +13,7 @@ def _debug_event(client, sentry_inbox):
     return sentry_inbox.event(client.get("/sentry-debug").json()["event_id"])
 
 
-def test_railway_variables_name_the_release_and_environment(
-    railway, client_factory, sentry_inbox
-):
+def test_railway_variables_name_the_release_and_environment(railway, client_factory, sentry_inbox):
     event = _debug_event(client_factory(sentry_dsn=sentry_inbox.dsn), sentry_inbox)
 
     assert event["environment"] == "production"

@@ -64,8 +64,10 @@ def test_structure_stays_and_neighbours_survive():
         ("{'password': 'cut off at trunc", "{'password': [Filtered]"),
         ("classname=Widget ssn=123-45-6789", "classname=Widget ssn=[Filtered]"),
         # the repr of a JSON body holding JSON text: escapes of escapes
-        (r'{\\"password\\": \\"say \\\\\\"x y\\\\\\" now\\", \\"n\\": 1}',
-         r'{\\"password\\": [Filtered], \\"n\\": 1}'),
+        (
+            r'{\\"password\\": \\"say \\\\\\"x y\\\\\\" now\\", \\"n\\": 1}',
+            r'{\\"password\\": [Filtered], \\"n\\": 1}',
+        ),
     ],
 )
 def test_names_inside_text(text, expected):
@@ -87,7 +89,10 @@ def test_bearer_and_url_credentials_in_text():
     assert scrub_shapes("curl -H 'Authorization: Bearer abc.def-123'") == (
         f"curl -H 'Authorization: Bearer {FILTERED}'"
     )
-    assert scrub_shapes("postgresql://app:s3cr3t@db:5432/x") == f"postgresql://app:{FILTERED}@db:5432/x"
+    assert (
+        scrub_shapes("postgresql://app:s3cr3t@db:5432/x")
+        == f"postgresql://app:{FILTERED}@db:5432/x"
+    )
 
 
 def test_signed_urls_lose_signature_and_credential_but_keep_the_rest():
@@ -109,7 +114,8 @@ def test_look_alikes_are_kept(value):
 
 def test_card_numbers_stored_as_integers():
     assert scrubber.scrub({"n": 4111111111111111, "m": 4111111111111112}) == {
-        "n": FILTERED, "m": 4111111111111112
+        "n": FILTERED,
+        "m": 4111111111111112,
     }
     assert luhn_valid("79927398713") and not luhn_valid("79927398710")
 

@@ -100,8 +100,7 @@ class Scrubber:
             return self.scrub_text(value)
         if isinstance(value, dict):
             return {
-                k: v if k in _SOURCE_KEYS else self.scrub(v, k, depth + 1)
-                for k, v in value.items()
+                k: v if k in _SOURCE_KEYS else self.scrub(v, k, depth + 1) for k, v in value.items()
             }
         if isinstance(value, (list, tuple)):
             return type(value)(self._scrub_item(item, depth + 1) for item in value)

@@ -36,7 +36,9 @@ _SHAPES = re.compile(
     r"|(?P<userinfo>(?<=://)[^/\s:@'\"]+:)(?P<url_password>[^/\s@'\"]+)(?=@)"
 )
 # Cheap pre-check: every shape above contains one of these.
-_HINT = re.compile(r"eyJ|sk-|[Bb]earer|BEARER|Basic|A[A-Z]{3}[A-Z0-9]|gh|xox|\d{4}|://|[A-Za-z0-9/+]{40}")
+_HINT = re.compile(
+    r"eyJ|sk-|[Bb]earer|BEARER|Basic|A[A-Z]{3}[A-Z0-9]|gh|xox|\d{4}|://|[A-Za-z0-9/+]{40}"
+)
 
 
 def luhn_valid(digits: str) -> bool:

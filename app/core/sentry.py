@@ -6,7 +6,6 @@ observability must not break the request it observes.
 
 import logging
 import subprocess
-import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,43 +21,37 @@ from sentry_sdk.tracing import NoOpSpan
 from sentry_sdk.utils import event_from_exception
 
 from app import __version__
+from app.core import sentry_filters
 from app.core.config import Settings
-from app.core.quota import EventQuota, exception_fingerprint
 from app.core.sampling import UNTRACED_PATHS, TracesSampler  # noqa: F401 (re-exported)
-from app.core.scrubbing import Scrubber
+from app.core.sentry_filters import (
+    CAP_CHECKED,
+    EVENT_ID_ATTR,
+    allowed_user_fields,
+    before_send_filter,
+    before_send_transaction_filter,
+    cap_error_storms,
+    scrub_breadcrumb,
+    storm_capped,
+)
 
 logger = logging.getLogger(__name__)
-# Warnings about events the filters dropped; never turned into breadcrumbs or events themselves.
-filter_logger = logging.getLogger("app.core.sentry.filters")
 
 RELEASE_PREFIX = "genai-coach-backend@"
-USER_IDENTITY_FIELDS = frozenset({"id", "email", "name", "username", "ip_address"})
-# Where the event id of a captured exception is remembered, so that a second capture of the
-# same exception (which DedupeIntegration drops and answers with None) still finds its id.
-_EVENT_ID_ATTR = "__sentry_event_id__"
-# Set in the hint by capture_exception, which has already counted the event against the cap.
-_CAP_CHECKED = "genai_coach_cap_checked"
+_EVENT_ID_ATTR = EVENT_ID_ATTR
 
-_scrubber = Scrubber()
 _sampler = TracesSampler(0.0)
-_quota = EventQuota(per_issue=10, overall=100)
-_user_fields: frozenset[str] = frozenset({"id", "email", "name"})
 _processor_installed = False
 
 
 def init_sentry(settings: Settings) -> bool:
     """Start the SDK from the settings; return whether Sentry is on."""
-    global _scrubber, _sampler, _quota, _user_fields
+    global _sampler, _processor_installed
     if not settings.sentry_enabled:
         logger.info("Sentry disabled: SENTRY_DSN is empty")
         return False
-    _scrubber = Scrubber(extra_fields=settings.sentry_scrub_fields)
+    sentry_filters.configure(settings)
     _sampler = TracesSampler(settings.traces_sample_rate, settings.sentry_traces_sample_rates)
-    _quota = EventQuota(
-        per_issue=settings.sentry_max_events_per_issue_per_minute,
-        overall=settings.sentry_max_events_per_minute,
-    )
-    _user_fields = frozenset(settings.sentry_user_fields)
     release = resolve_release(settings)
     sentry_sdk.init(
         dsn=settings.sentry_dsn.get_secret_value(),
@@ -80,16 +73,15 @@ def init_sentry(settings: Settings) -> bool:
         ],
         before_send=before_send_filter,
         before_send_transaction=before_send_transaction_filter,
-        before_breadcrumb=_scrub_breadcrumb,
+        before_breadcrumb=scrub_breadcrumb,
     )
-    global _processor_installed
     if not _processor_installed:  # the processor list is process-wide and outlives init calls
         add_global_event_processor(cap_error_storms)
         _processor_installed = True
     # The 500 handler captures the exception itself and then logs it; the log line must not
     # become a second event for the same failure.
     ignore_logger("app.core.errors")
-    ignore_logger(filter_logger.name)
+    ignore_logger(sentry_filters.filter_logger.name)
     logger.info(
         "Sentry enabled: environment=%s release=%s traces_sample_rate=%s profiles_sample_rate=%s",
         settings.environment,
@@ -108,7 +100,7 @@ def data_collection(settings: Settings) -> dict[str, Any]:
     `refresh_token`; `before_send_filter` does that work for every channel instead (the SDK's
     own denylist below, fed with our field names, is a first line only).
     """
-    terms = list(_scrubber.fields)
+    terms = list(sentry_filters.scrub_terms())
     denylist = {"mode": "denylist", "terms": terms}
     return {
         # The user comes only from set_user_context (SENTRY_USER_FIELDS), never the client IP.
@@ -162,97 +154,6 @@ def traces_sampler(sampling_context: dict[str, Any]) -> float:
     return _sampler(sampling_context)
 
 
-def cap_error_storms(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] | None:
-    """Global event processor: the storm cap, before the SDK serializes the event.
-
-    It runs as an event processor rather than in before_send because the SDK serializes every
-    event (frame locals included) before before_send; a dropped event then costs almost nothing.
-    """
-    if event.get("type") == "transaction" or not _active():
-        return event
-    try:
-        error = (hint.get("exc_info") or (None, None))[1]
-        if error is not None and hasattr(error, _EVENT_ID_ATTR):
-            return None  # the same exception captured again: its first capture was counted
-        _remember_event_id(error, event.get("event_id"))
-        return event if hint.get(_CAP_CHECKED) or _quota.allow(event) else None
-    except Exception:  # a broken cap must not lose the event; privacy is before_send's job
-        logger.warning("Sentry storm cap failed", exc_info=True)
-        return event
-
-
-def before_send_filter(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] | None:
-    """Scrub secrets from every part of an error event before it leaves the process.
-
-    Never raises: if anything fails, the event is dropped, because an event that could not be
-    scrubbed must not leave the process.
-    """
-    try:
-        return _scrub(event)
-    except Exception as exc:
-        filter_logger.warning("Sentry event dropped: scrubbing failed (%s)", type(exc).__name__)
-        return None
-
-
-def before_send_transaction_filter(
-    event: dict[str, Any], hint: dict[str, Any]
-) -> dict[str, Any] | None:
-    """Scrub transactions too; request bodies go only on error events."""
-    try:
-        request = event.get("request")
-        if isinstance(request, dict):
-            request.pop("data", None)
-        return _scrub(event)
-    except Exception as exc:
-        filter_logger.warning(
-            "Sentry transaction dropped: scrubbing failed (%s)", type(exc).__name__
-        )
-        return None
-
-
-def _scrub_breadcrumb(crumb: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] | None:
-    try:
-        return _scrubber.scrub_breadcrumb(crumb)
-    except Exception as exc:
-        filter_logger.warning("Sentry breadcrumb dropped: scrubbing failed (%s)", type(exc).__name__)
-        return None
-
-
-def _scrub(event: dict[str, Any]) -> dict[str, Any]:
-    user = event.get("user")
-    if isinstance(user, dict):
-        event["user"] = _allowed_user_fields(user)
-    return _scrubber.scrub_event(event)
-
-
-def _storm_capped(error: BaseException) -> str | None:
-    """The id of the event if the storm cap drops it, decided before the SDK builds the event
-    (frames, locals and source lines cost ~10 ms, which a storm must not pay per request)."""
-    if hasattr(error, _EVENT_ID_ATTR):
-        return None  # captured before: the SDK's Dedupe answers
-    event_id = uuid.uuid4().hex
-    if _quota.allow_key(exception_fingerprint(error), event_id):
-        return None
-    _remember_event_id(error, event_id)
-    return event_id
-
-
-def _allowed_user_fields(user: dict[str, Any]) -> dict[str, Any]:
-    # SENTRY_USER_FIELDS picks among the identifying fields; other attributes a developer sets
-    # on purpose (a plan, a role) are not personal data and stay.
-    return {k: v for k, v in user.items() if k in _user_fields or k not in USER_IDENTITY_FIELDS}
-
-
-def _remember_event_id(error: BaseException | None, event_id: str | None) -> None:
-    # capture_exception returns this id even when the event is dropped (storm cap), so the 500
-    # response still carries an id that the logs know.
-    if error is not None:
-        try:
-            setattr(error, _EVENT_ID_ATTR, event_id)
-        except (AttributeError, TypeError):  # exceptions with __slots__
-            pass
-
-
 def _active() -> bool:
     return sentry_sdk.get_client().is_active()
 
@@ -273,14 +174,14 @@ def capture_exception(
     if not _active():
         return None
     try:
-        dropped_id = _storm_capped(error)
+        dropped_id = storm_capped(error)
         if dropped_id is not None:
             return dropped_id
         client = sentry_sdk.get_client()
         event, hint = event_from_exception(
             error, client_options=client.options, mechanism={"type": "app", "handled": handled}
         )
-        hint[_CAP_CHECKED] = True
+        hint[CAP_CHECKED] = True
         scope_kwargs: dict[str, Any] = {"tags": dict(tags or {}), "extras": dict(extra or {})}
         if user:
             scope_kwargs["user"] = dict(user)
@@ -346,7 +247,7 @@ def set_user_context(
         user["name"] = name
     # SENTRY_USER_FIELDS decides how much of the user Sentry learns (`id` alone, by default
     # id, email and name).
-    sentry_sdk.set_user(_allowed_user_fields(user))
+    sentry_sdk.set_user(allowed_user_fields(user))
 
 
 def add_breadcrumb(

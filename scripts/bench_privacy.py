@@ -67,11 +67,28 @@ def _median_us(fn, runs: int = 200) -> float:
     return statistics.median(times) * 1e6
 
 
+def _transaction() -> dict:
+    query = "SELECT users.id, users.email FROM users WHERE id = %(id_{})s"
+    spans = [
+        {"op": "db", "description": query.format(i), "tags": {},
+         "data": {"db.system": "postgresql", "thread.id": "140000"}}
+        for i in range(100)
+    ]  # fmt: skip
+    request = {"url": "http://x/api/v1/sessions", "headers": {"user-agent": "ua"}}
+    return {"type": "transaction", "transaction": "/x", "spans": spans, "request": request}
+
+
 def bench_scrubber() -> None:
-    scrubber, event = Scrubber(), _event()
+    scrubber, event, transaction = Scrubber(), _event(), _transaction()
+    scrub_tx = _median_us(lambda: scrubber.scrub_event(transaction))
+    ser_tx = _median_us(lambda: serialize(copy.deepcopy(transaction)))
+    print(
+        f"scrub a 100-span transaction {scrub_tx:5.0f} us"
+        f"   (SDK serialize of it: {ser_tx:.0f} us, ratio {scrub_tx / ser_tx:.2f})"
+    )
     scrub = _median_us(lambda: scrubber.scrub_event(event))
     ser = _median_us(lambda: serialize(copy.deepcopy(event)))
-    print(f"scrub one error event     {scrub:8.0f} us   (SDK serialize of it: {ser:.0f} us,"
+    print(f"scrub one error event        {scrub:5.0f} us   (SDK serialize of it: {ser:.0f} us,"
           f" ratio {scrub / ser:.2f})")  # fmt: skip
 
 

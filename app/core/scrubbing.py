@@ -41,6 +41,9 @@ _WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 # A name, maybe quoted (or quoted with escaped quotes, as in the repr of a JSON body), then = or :
 _KEY_IN_TEXT = re.compile(r"(?<![\w.\-])([A-Za-z_][\w.\-]*)(?:\\*[\"'])?\s*[=:]\s*")
 _ESCAPED_QUOTE = re.compile(r"\\+[\"']")
+# SQL and format placeholders (`password=%(password)s`, `token = ?`) are not values: kept, so
+# span descriptions of queries stay readable.
+_PLACEHOLDER = re.compile(r"%\(\w+\)s|%s|\?|\$\d+|:\w+")
 _UNQUOTED_END = frozenset(" \t\r\n&,;)}]'\"")
 _CLOSING = {"[": "]", "{": "}", "(": ")"}
 
@@ -144,6 +147,8 @@ class Scrubber:
                 continue
             if start >= len(text) or text.startswith(FILTERED, start):
                 continue
+            if _is_placeholder(text, start):
+                continue
             end = _value_end(text, start)
             if end == start:
                 continue
@@ -184,6 +189,12 @@ def _mask(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _mask(v) for k, v in value.items()}
     return FILTERED
+
+
+def _is_placeholder(text: str, start: int) -> bool:
+    match = _PLACEHOLDER.match(text, start)
+    # Only a whole value: `?!x` or `%sabc` could be a real secret.
+    return match is not None and (match.end() == len(text) or text[match.end()] in _UNQUOTED_END)
 
 
 def _value_end(text: str, start: int) -> int:

@@ -6,12 +6,16 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from app import __version__
-from app.api.routes import auth, ops, sessions, users
+from app.api.routes import auth, ops, recordings, sessions, users
+from app.api.upload_limit import MULTIPART_OVERHEAD, UploadSizeLimit
+from app.clients.openai_client import build_ai_client
+from app.clients.storage import build_storage
 from app.core.config import ConfigError, Settings, load_settings
 from app.core.db import create_db_engine, session_factory
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.sentry import init_sentry
+from app.core.sentry_transport import flush_before_exit
 
 API_PREFIX = "/api/v1"
 
@@ -22,20 +26,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(settings.log_level)
     init_sentry(settings)
     engine = create_db_engine(settings.database_url)
+    ai_client = build_ai_client(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         engine.dispose()
+        if ai_client is not None:
+            ai_client.openai.close()
+        flush_before_exit(settings.sentry_shutdown_timeout)
 
     app = FastAPI(title="GenAI Coach API", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
+    app.state.ai_client = ai_client
+    app.state.storage = build_storage(settings)
+    app.add_middleware(
+        UploadSizeLimit,
+        path=f"{API_PREFIX}/recordings",
+        max_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD,
+        limit_text=f"{settings.max_upload_mb} MB",
+    )
     install_error_handlers(app, send_validation_errors=settings.sentry_send_validation_errors)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, users, sessions):
+    for module in (auth, users, sessions, recordings):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(ops.router)

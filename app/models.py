@@ -1,8 +1,9 @@
 """The database tables, as SQLAlchemy 2.x typed models."""
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import Base, UTCDateTime
@@ -64,3 +65,25 @@ class Message(Base):
 
     def __repr__(self) -> str:  # coaching conversations are personal: no content in reprs
         return f"Message(id={self.id!r}, role={self.role!r})"
+
+
+class Recording(Base):
+    """A practice recording: metadata here, the bytes in storage under `storage_key`."""
+
+    __tablename__ = "recordings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coaching_sessions.id", ondelete="SET NULL"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    storage_key: Mapped[str] = mapped_column(String(512), unique=True)
+    transcript: Mapped[str | None] = mapped_column(Text)
+    feedback: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:  # no transcript or feedback: they are personal
+        return f"Recording(id={self.id!r})"

@@ -83,3 +83,36 @@ class Health(BaseModel):
     status: Literal["ok"]
     database: Literal["ok"]
     version: str
+
+
+class MessageCreate(BaseModel):
+    content: str = Field(min_length=1, max_length=4000)
+
+
+class Feedback(BaseModel):
+    """Structured feedback on a recording; the AI's JSON answer must match it exactly."""
+
+    score: int = Field(ge=0, le=100)
+    strengths: list[str]
+    improvements: list[str]
+    summary: str = Field(min_length=1)
+
+
+class RecordingRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    created_at: datetime
+
+
+class RecordingDetail(RecordingRead):
+    session_id: int | None = None
+    transcript: str | None = None
+    feedback: Feedback | None = None
+
+
+class TranscriptionRead(BaseModel):
+    text: str

@@ -5,6 +5,16 @@ from sqlalchemy import create_engine, text
 from tests.conftest import register_and_login
 
 
+def _drop_coaching_tables(database_url: str) -> None:
+    """Provoke a DB failure on the sessions endpoints, as a lost table would."""
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE recordings"))  # it references coaching_sessions
+        connection.execute(text("DROP TABLE messages"))
+        connection.execute(text("DROP TABLE coaching_sessions"))
+    engine.dispose()
+
+
 def test_sentry_debug_sends_the_error_and_returns_its_event_id(sentry_client, sentry_inbox):
     response = sentry_client.get("/sentry-debug?x=1")
 
@@ -28,11 +38,7 @@ def test_db_failure_is_a_500_with_the_sqlalchemy_error_and_the_user(
     sentry_client, sentry_inbox, database_url
 ):
     headers = register_and_login(sentry_client)
-    engine = create_engine(database_url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE messages"))
-        connection.execute(text("DROP TABLE coaching_sessions"))
-    engine.dispose()
+    _drop_coaching_tables(database_url)
 
     response = sentry_client.get("/api/v1/sessions", headers=headers)
 
@@ -44,12 +50,6 @@ def test_db_failure_is_a_500_with_the_sqlalchemy_error_and_the_user(
     assert "auth" in categories
 
 
-def _drop_coaching_tables(database_url: str) -> None:
-    engine = create_engine(database_url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE messages"))
-        connection.execute(text("DROP TABLE coaching_sessions"))
-    engine.dispose()
 
 
 def test_secrets_are_filtered_from_every_part_of_the_request(

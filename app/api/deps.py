@@ -7,10 +7,13 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
+from app.clients.openai_client import AIClient
+from app.clients.storage import Storage
 from app.core import sentry
 from app.core.config import Settings
 from app.core.db import transactional_session
-from app.core.errors import NotAuthenticated
+from app.core.errors import AINotConfigured, NotAuthenticated
+from app.core.sentry_filters import keep_request_private
 from app.core.security import InvalidToken, decode_token
 from app.models import User
 
@@ -53,3 +56,21 @@ def get_current_user(
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_storage(request: Request) -> Storage:
+    return request.app.state.storage
+
+
+def get_ai_client(request: Request, settings: SettingsDep) -> AIClient:
+    """The OpenAI client (503 when OPENAI_API_KEY is unset); keeps the request's prompts private."""
+    client = request.app.state.ai_client
+    if client is None:
+        raise AINotConfigured()
+    if not settings.sentry_send_ai_prompts:
+        keep_request_private()
+    return client
+
+
+StorageDep = Annotated[Storage, Depends(get_storage)]
+AIClientDep = Annotated[AIClient, Depends(get_ai_client)]

@@ -3,11 +3,14 @@
 import json
 import secrets
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from app.core.spotlight import spotlight_off, spotlight_url
 
 DEVELOPMENT = "development"
 Rate = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -72,6 +75,32 @@ class Settings(BaseSettings):
     sentry_max_events_per_issue_per_minute: int = Field(default=10, ge=0)
     sentry_max_events_per_minute: int = Field(default=100, ge=0)
 
+    # OpenAI, or any OpenAI-compatible server (Ollama, vLLM) through OPENAI_BASE_URL. Without a
+    # key the AI endpoints answer 503; nothing else depends on it.
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_chat_model: str = Field(default="gpt-4o-mini", min_length=1)
+    openai_transcription_model: str = Field(default="whisper-1", min_length=1)
+    openai_timeout_seconds: float = Field(default=30.0, gt=0)
+    openai_max_retries: int = Field(default=2, ge=0, le=10)
+    # Coaching conversations are personal: prompts and replies reach Sentry only when asked.
+    sentry_send_ai_prompts: bool = False
+
+    # Recordings: S3 (or MinIO, R2...) when S3_BUCKET is set, else a local folder. AWS
+    # credentials come from the standard AWS variables through boto3's own chain.
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    aws_region: str | None = None
+    local_storage_dir: Path = Path("./data/recordings")
+    max_upload_mb: int = Field(default=25, gt=0, le=1024)
+    # Sentry outages, shutdown, performance budgets and local viewing (issue 6).
+    sentry_shutdown_timeout: float = Field(default=2.0, ge=0)
+    sentry_transport_queue_size: int = Field(default=100, gt=0)
+    sentry_budget_api_ms: int = Field(default=500, ge=0)
+    sentry_budget_db_ms: int = Field(default=100, ge=0)
+    sentry_budget_external_ms: int = Field(default=2000, ge=0)
+    sentry_spotlight: str | None = None  # "1"/"true" for the default sidecar, or its URL
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_log_level(cls, value: object) -> object:
@@ -92,7 +121,11 @@ class Settings(BaseSettings):
     def _json_rates(cls, value: object) -> object:
         return _parse_route_rates(value)
 
-    @field_validator("sentry_dsn", "secret_key", mode="before")
+    @field_validator(
+        "sentry_dsn", "secret_key", "openai_api_key", "openai_base_url", "s3_bucket",
+        "s3_endpoint_url", "aws_region",
+        mode="before",
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -108,6 +141,13 @@ class Settings(BaseSettings):
                 raise ValueError("not a Sentry DSN; expected https://<key>@<host>/<project-id>")
             if not project.isdigit():
                 raise ValueError("the DSN must end with a numeric project id")
+        return value
+
+    @field_validator("sentry_spotlight")
+    @classmethod
+    def _valid_spotlight(cls, value: str | None) -> str | None:
+        if value is not None and spotlight_url(value) is None and not spotlight_off(value):
+            raise ValueError("expected 1/true/0/false or the sidecar's http(s) URL")
         return value
 
     @field_validator("sentry_debug_rate_limit")
@@ -148,8 +188,16 @@ class Settings(BaseSettings):
         return 1.0 if self.is_development else 0.1
 
     @property
+    def spotlight_url(self) -> str | None:
+        return spotlight_url(self.sentry_spotlight)
+
+    @property
     def sentry_enabled(self) -> bool:
-        return self.sentry_dsn is not None
+        return self.sentry_dsn is not None or self.spotlight_url is not None
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
 
 
 def _variable_for(error: dict) -> str:

@@ -69,6 +69,35 @@ class InvalidCredentials(NotAuthenticated):
         super().__init__("Incorrect email or password")
 
 
+class PayloadTooLarge(AppError):
+    status_code, code = 413, "payload_too_large"
+
+
+class UnsupportedMediaType(AppError):
+    status_code, code = 415, "unsupported_media_type"
+
+
+class AINotConfigured(AppError):
+    status_code, code = 503, "ai_not_configured"
+
+    def __init__(self) -> None:
+        super().__init__("The AI coach is not configured: set OPENAI_API_KEY to enable it")
+
+
+class UpstreamError(AppError):
+    """OpenAI or S3 failed; the failure was sent to Sentry and the client gets its event id."""
+
+    status_code, code = 502, "upstream_error"
+
+    def __init__(self, detail: str, *, event_id: str | None = None) -> None:
+        super().__init__(detail)
+        self.event_id = event_id
+
+
+class UpstreamTimeout(UpstreamError):
+    status_code, code = 504, "upstream_timeout"
+
+
 def error_response(
     status_code: int, detail: object, code: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
@@ -76,7 +105,10 @@ def error_response(
 
 
 async def app_error_handler(request: Request, exc: AppError) -> JSONResponse:
-    return error_response(exc.status_code, exc.detail, exc.code, exc.headers)
+    body = {"detail": exc.detail, "code": exc.code}
+    if event_id := getattr(exc, "event_id", None):
+        body["event_id"] = event_id  # upstream failures: the id of the event we sent
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
 async def http_error_handler(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import sentry_sdk
+from sentry_sdk.integrations.boto3 import Boto3Integration
 from sentry_sdk.integrations.fastapi import FastApiIntegration
 from sentry_sdk.integrations.logging import LoggingIntegration, ignore_logger
+from sentry_sdk.integrations.openai import OpenAIIntegration
 from sentry_sdk.integrations.sqlalchemy import SqlalchemyIntegration
 from sentry_sdk.integrations.starlette import StarletteIntegration
 from sentry_sdk.scope import add_global_event_processor
@@ -21,10 +23,10 @@ from sentry_sdk.tracing import NoOpSpan
 from sentry_sdk.utils import event_from_exception
 
 from app import __version__
-from app.core import sentry_filters
+from app.core import budgets, sentry_hooks
 from app.core.config import Settings
 from app.core.sampling import UNTRACED_PATHS, TracesSampler  # noqa: F401 (re-exported)
-from app.core.sentry_filters import (
+from app.core.sentry_hooks import (
     CAP_CHECKED,
     EVENT_ID_ATTR,
     allowed_user_fields,
@@ -34,6 +36,8 @@ from app.core.sentry_filters import (
     scrub_breadcrumb,
     storm_capped,
 )
+from app.core.sentry_transport import transport_options
+from app.core.spotlight import keep_our_options
 
 logger = logging.getLogger(__name__)
 
@@ -50,11 +54,11 @@ def init_sentry(settings: Settings) -> bool:
     if not settings.sentry_enabled:
         logger.info("Sentry disabled: SENTRY_DSN is empty")
         return False
-    sentry_filters.configure(settings)
+    sentry_hooks.configure(settings)
     _sampler = TracesSampler(settings.traces_sample_rate, settings.sentry_traces_sample_rates)
     release = resolve_release(settings)
     sentry_sdk.init(
-        dsn=settings.sentry_dsn.get_secret_value(),
+        dsn=settings.sentry_dsn.get_secret_value() if settings.sentry_dsn else None,
         environment=settings.environment,
         release=release,
         traces_sampler=traces_sampler,
@@ -69,19 +73,35 @@ def init_sentry(settings: Settings) -> bool:
             StarletteIntegration(transaction_style="url"),
             FastApiIntegration(transaction_style="url"),
             SqlalchemyIntegration(),
-            LoggingIntegration(level=logging.INFO, event_level=logging.ERROR),
+            # Error events from logs come from app.core.logging's handler instead, which runs
+            # before the log line is written, so the line can carry the event id.
+            LoggingIntegration(level=logging.INFO, event_level=None),
+            OpenAIIntegration(include_prompts=settings.sentry_send_ai_prompts),
+            Boto3Integration(),
         ],
         before_send=before_send_filter,
         before_send_transaction=before_send_transaction_filter,
         before_breadcrumb=scrub_breadcrumb,
+        spotlight=settings.spotlight_url or False,
+        **transport_options(
+            queue_size=settings.sentry_transport_queue_size,
+            shutdown_timeout=settings.sentry_shutdown_timeout,
+        ),
+        **budgets.configure(
+            api_ms=settings.sentry_budget_api_ms,
+            db_ms=settings.sentry_budget_db_ms,
+            external_ms=settings.sentry_budget_external_ms,
+        ),
     )
+    keep_our_options(sentry_sdk.get_client(), traces_sampler)
     if not _processor_installed:  # the processor list is process-wide and outlives init calls
         add_global_event_processor(cap_error_storms)
         _processor_installed = True
     # The 500 handler captures the exception itself and then logs it; the log line must not
     # become a second event for the same failure.
     ignore_logger("app.core.errors")
-    ignore_logger(sentry_filters.filter_logger.name)
+    ignore_logger("app.core.sentry_transport")
+    ignore_logger(sentry_hooks.filter_logger.name)
     logger.info(
         "Sentry enabled: environment=%s release=%s traces_sample_rate=%s profiles_sample_rate=%s",
         settings.environment,
@@ -100,7 +120,7 @@ def data_collection(settings: Settings) -> dict[str, Any]:
     `refresh_token`; `before_send_filter` does that work for every channel instead (the SDK's
     own denylist below, fed with our field names, is a first line only).
     """
-    terms = list(sentry_filters.scrub_terms())
+    terms = list(sentry_hooks.scrub_terms())
     denylist = {"mode": "denylist", "terms": terms}
     return {
         # The user comes only from set_user_context (SENTRY_USER_FIELDS), never the client IP.
@@ -116,8 +136,11 @@ def data_collection(settings: Settings) -> dict[str, Any]:
         "http_bodies": ["incoming_request"],
         "url_query_params": denylist,
         "graphql": {"document": False, "variables": False},
-        # Prompts and completions are users' words: not sent.
-        "gen_ai": {"inputs": False, "outputs": False},
+        # Coaching conversations are personal: prompts and replies only when asked for.
+        "gen_ai": {
+            "inputs": settings.sentry_send_ai_prompts,
+            "outputs": settings.sentry_send_ai_prompts,
+        },
         # SQL statements are kept (parameters are not): slow queries need their text.
         "database_query_data": False,
         "queues": False,
@@ -262,3 +285,10 @@ def add_breadcrumb(
     sentry_sdk.add_breadcrumb(
         message=message, category=category, level=level, data=dict(data or {})
     )
+
+
+if __name__ == "__main__":
+    # `python -m app.core.sentry check`: ops' one-command answer to "does Sentry work?"
+    from app.core.sentry_check import main
+
+    raise SystemExit(main())

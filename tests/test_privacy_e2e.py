@@ -5,9 +5,9 @@ from urllib.parse import quote, quote_plus
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
-from sqlalchemy import create_engine, text
 
 from tests.privacy_plants import CUSTOM_FIELD, add_failing_route, plans, request_parts
+from tests.test_sentry_events import _drop_coaching_tables
 
 FAILURE = "/privacy-test/boom"
 
@@ -114,11 +114,7 @@ def test_db_failure_during_login_sends_neither_the_password_nor_the_tokens(
     tokens = privacy_client.post(
         "/api/v1/auth/login", json={"email": "ada@example.com", "password": password}
     ).json()
-    engine = create_engine(database_url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE messages"))
-        connection.execute(text("DROP TABLE coaching_sessions"))
-    engine.dispose()
+    _drop_coaching_tables(database_url)
 
     response = privacy_client.get(
         "/api/v1/sessions", headers={"Authorization": f"Bearer {tokens['access_token']}"}

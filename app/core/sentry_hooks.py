@@ -63,7 +63,7 @@ def cap_error_storms(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, A
             return None  # the same exception captured again: its first capture was counted
         remember_event_id(error, event.get("event_id"))
         return event if hint.get(CAP_CHECKED) or _quota.allow(event) else None
-    except Exception:  # noqa: BLE001 - a broken cap must not lose the event
+    except Exception:
         # (privacy is before_send's job, and it fails closed)
         logger.warning("Sentry storm cap failed", exc_info=True)
         return event

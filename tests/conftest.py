@@ -137,8 +137,14 @@ def client(client_factory: Callable[..., TestClient]) -> TestClient:
 def sentry_client(
     client_factory: Callable[..., TestClient], sentry_inbox: SentryInbox
 ) -> TestClient:
-    """The app with Sentry on, sending to the local inbox, every request traced."""
-    return client_factory(sentry_dsn=sentry_inbox.dsn, sentry_traces_sample_rate=1.0)
+    """The app with Sentry on, sending to the local inbox, every request traced, no storm cap
+    (tests that need every event; the cap has its own tests in test_noise.py)."""
+    return client_factory(
+        sentry_dsn=sentry_inbox.dsn,
+        sentry_traces_sample_rate=1.0,
+        sentry_max_events_per_issue_per_minute=0,
+        sentry_max_events_per_minute=0,
+    )
 
 
 def register_and_login(

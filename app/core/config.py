@@ -1,5 +1,6 @@
 """Settings, read from the environment and `.env`, validated once at start-up."""
 
+import json
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -13,6 +14,7 @@ from app.core.spotlight import spotlight_off, spotlight_url
 
 DEVELOPMENT = "development"
 Rate = Annotated[float, Field(ge=0.0, le=1.0)]
+UserField = Literal["id", "email", "name", "username", "ip_address"]
 
 
 class ConfigError(ValueError):
@@ -22,6 +24,18 @@ class ConfigError(ValueError):
 def _split_csv(value: object) -> object:
     if isinstance(value, str):
         return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+def _parse_route_rates(value: object) -> object:
+    """SENTRY_TRACES_SAMPLE_RATES: a JSON object such as {"/api/v1/auth": 0.05}."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else {}
+        except json.JSONDecodeError:
+            raise ValueError('expected a JSON object such as {"/api/v1/chat": 0.5}') from None
+    if isinstance(value, dict) and not all(str(key).startswith("/") for key in value):
+        raise ValueError("every key must be a path prefix starting with '/'")
     return value
 
 
@@ -55,6 +69,11 @@ class Settings(BaseSettings):
     sentry_send_validation_errors: bool = False
     sentry_debug_endpoint: bool = True
     sentry_debug_rate_limit: str = "5/minute"
+    # Privacy and noise (issue 4): who the user is in Sentry, per-route trace rates, storm cap.
+    sentry_user_fields: Annotated[list[UserField], NoDecode] = ["id", "email", "name"]
+    sentry_traces_sample_rates: Annotated[dict[str, Rate], NoDecode] = {}
+    sentry_max_events_per_issue_per_minute: int = Field(default=10, ge=0)
+    sentry_max_events_per_minute: int = Field(default=100, ge=0)
 
     # OpenAI, or any OpenAI-compatible server (Ollama, vLLM) through OPENAI_BASE_URL. Without a
     # key the AI endpoints answer 503; nothing else depends on it.
@@ -94,6 +113,16 @@ class Settings(BaseSettings):
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
+
+    @field_validator("sentry_user_fields", mode="before")
+    @classmethod
+    def _user_fields_csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("sentry_traces_sample_rates", mode="before")
+    @classmethod
+    def _json_rates(cls, value: object) -> object:
+        return _parse_route_rates(value)
 
     @field_validator(
         "sentry_dsn", "secret_key", "openai_api_key", "openai_base_url", "s3_bucket",

@@ -16,15 +16,25 @@ from sentry_sdk.integrations.boto3 import Boto3Integration
 from sentry_sdk.integrations.logging import LoggingIntegration, ignore_logger
 from sentry_sdk.integrations.openai import OpenAIIntegration
 from sentry_sdk.integrations.sqlalchemy import SqlalchemyIntegration
+from sentry_sdk.scope import add_global_event_processor
 from sentry_sdk.tracing import NoOpSpan
 from sentry_sdk.utils import event_from_exception
 
 from app import __version__
-from app.core import budgets
+from app.core import budgets, sentry_hooks
 from app.core.config import Settings
-from app.core.scrubbing import Scrubber
 from app.core.sentry_asgi import disabled_integrations, request_integrations
-from app.core.sentry_filters import is_app_error, is_openai_integration_event
+from app.core.sampling import UNTRACED_PATHS, TracesSampler  # noqa: F401 (re-exported)
+from app.core.sentry_hooks import (
+    CAP_CHECKED,
+    EVENT_ID_ATTR,
+    allowed_user_fields,
+    before_send_filter,
+    before_send_transaction_filter,
+    cap_error_storms,
+    scrub_breadcrumb,
+    storm_capped,
+)
 from app.core.sentry_transport import transport_options
 from app.core.spotlight import keep_our_options
 
@@ -32,24 +42,20 @@ from app.core.spotlight import keep_our_options
 logger = logging.getLogger(__name__)
 
 RELEASE_PREFIX = "genai-coach-backend@"
-# Requests that are pure noise in Performance and cost quota for nothing.
-UNTRACED_PATHS = frozenset({"/health", "/favicon.ico"})
-# Where the event id of a captured exception is remembered, so that a second capture of the
-# same exception (which DedupeIntegration drops and answers with None) still finds its id.
-_EVENT_ID_ATTR = "__sentry_event_id__"
+_EVENT_ID_ATTR = EVENT_ID_ATTR
 
-_scrubber = Scrubber()
-_traces_sample_rate = 0.0
+_sampler = TracesSampler(0.0)
+_processor_installed = False
 
 
 def init_sentry(settings: Settings) -> bool:
     """Start the SDK from the settings; return whether Sentry is on."""
-    global _scrubber, _traces_sample_rate
+    global _sampler, _processor_installed
     if not settings.sentry_enabled:
         logger.info("Sentry disabled: SENTRY_DSN is empty")
         return False
-    _scrubber = Scrubber(extra_fields=settings.sentry_scrub_fields)
-    _traces_sample_rate = settings.traces_sample_rate
+    sentry_hooks.configure(settings)
+    _sampler = TracesSampler(settings.traces_sample_rate, settings.sentry_traces_sample_rates)
     release = resolve_release(settings)
     sentry_sdk.init(
         dsn=settings.sentry_dsn.get_secret_value() if settings.sentry_dsn else None,
@@ -75,7 +81,7 @@ def init_sentry(settings: Settings) -> bool:
         disabled_integrations=disabled_integrations(settings),
         before_send=before_send_filter,
         before_send_transaction=before_send_transaction_filter,
-        before_breadcrumb=_scrub_breadcrumb,
+        before_breadcrumb=scrub_breadcrumb,
         spotlight=settings.spotlight_url or False,
         **transport_options(
             queue_size=settings.sentry_transport_queue_size,
@@ -88,10 +94,14 @@ def init_sentry(settings: Settings) -> bool:
         ),
     )
     keep_our_options(sentry_sdk.get_client(), traces_sampler)
+    if not _processor_installed:  # the processor list is process-wide and outlives init calls
+        add_global_event_processor(cap_error_storms)
+        _processor_installed = True
     # The 500 handler captures the exception itself and then logs it; the log line must not
     # become a second event for the same failure.
     ignore_logger("app.core.errors")
     ignore_logger("app.core.sentry_transport")
+    ignore_logger(sentry_hooks.filter_logger.name)
     logger.info(
         "Sentry enabled: environment=%s release=%s traces_sample_rate=%s profiles_sample_rate=%s",
         settings.environment,
@@ -103,18 +113,26 @@ def init_sentry(settings: Settings) -> bool:
 
 
 def data_collection(settings: Settings) -> dict[str, Any]:
-    """What the SDK may collect on its own.
+    """What the SDK may collect on its own, category by category.
 
     `send_default_pii` is deprecated; `data_collection` says the same thing per category. Passing
     it also switches off the SDK's EventScrubber, whose exact-name matching misses fields such as
-    `refresh_token`; `before_send_filter` does that work for every channel instead.
+    `refresh_token`; `before_send_filter` does that work for every channel instead (the SDK's
+    own denylist below, fed with our field names, is a first line only).
     """
-    terms = list(_scrubber.fields)
+    terms = list(sentry_hooks.scrub_terms())
     denylist = {"mode": "denylist", "terms": terms}
     return {
-        "user_info": False,  # the user comes only from set_user_context
-        "cookies": denylist,
+        # The user comes only from set_user_context (SENTRY_USER_FIELDS), never the client IP.
+        "user_info": False,
+        # The API authenticates with bearer tokens: cookies carry nothing worth debugging and
+        # are where session ids live, so they are not collected at all.
+        "cookies": {"mode": "off"},
+        # Headers (user agent, content type, trace headers) explain a request; credentials in
+        # them are filtered by name here and by name and shape in before_send.
         "http_headers": {"request": denylist},
+        # The incoming body explains a failing request (scrubbed, errors only: transactions lose
+        # it in before_send_transaction). Outgoing bodies are OpenAI prompts and S3 uploads.
         "http_bodies": ["incoming_request"],
         "url_query_params": denylist,
         "graphql": {"document": False, "variables": False},
@@ -123,8 +141,11 @@ def data_collection(settings: Settings) -> dict[str, Any]:
             "inputs": settings.sentry_send_ai_prompts,
             "outputs": settings.sentry_send_ai_prompts,
         },
+        # SQL statements are kept (parameters are not): slow queries need their text.
         "database_query_data": False,
         "queues": False,
+        # The guide's include_local_variables: locals make a stack trace useful; secrets in them
+        # (by name or shape, even inside reprs) are removed by before_send.
         "stack_frame_variables": True,
         "frame_context_lines": 5,
     }
@@ -152,42 +173,8 @@ def _git_commit() -> str | None:
 
 
 def traces_sampler(sampling_context: dict[str, Any]) -> float:
-    """Never trace noise; follow the caller's decision; otherwise use the configured rate."""
-    asgi_scope = sampling_context.get("asgi_scope") or {}
-    if asgi_scope.get("path") in UNTRACED_PATHS:
-        return 0.0
-    parent_sampled = sampling_context.get("parent_sampled")
-    if parent_sampled is not None:
-        return 1.0 if parent_sampled else 0.0
-    return _traces_sample_rate
-
-
-def before_send_filter(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] | None:
-    """Scrub secrets from every part of an error event before it leaves the process."""
-    if is_openai_integration_event(event) or is_app_error(hint):
-        # Failures our service layer reports itself, once, with user, tags and upstream
-        # details (sentry-python #3758). Dropping a copy also resets DedupeIntegration.
-        return None
-    event = _scrubber.scrub_event(event)
-    exc_info = hint.get("exc_info")
-    if exc_info and exc_info[1] is not None:
-        try:
-            setattr(exc_info[1], _EVENT_ID_ATTR, event.get("event_id"))
-        except (AttributeError, TypeError):  # exceptions with __slots__
-            pass
-    return event
-
-
-def before_send_transaction_filter(
-    event: dict[str, Any], hint: dict[str, Any]
-) -> dict[str, Any] | None:
-    """Scrub transactions too: span data and request details can carry secrets."""
-    budgets.mark_over_budget(event)  # tags spans and the request that went over budget
-    return _scrubber.scrub_event(event)
-
-
-def _scrub_breadcrumb(crumb: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
-    return _scrubber.scrub_breadcrumb(crumb)
+    """Never trace noise; follow the caller's decision; else the route's or configured rate."""
+    return _sampler(sampling_context)
 
 
 def _active() -> bool:
@@ -210,10 +197,14 @@ def capture_exception(
     if not _active():
         return None
     try:
+        dropped_id = storm_capped(error)
+        if dropped_id is not None:
+            return dropped_id
         client = sentry_sdk.get_client()
         event, hint = event_from_exception(
             error, client_options=client.options, mechanism={"type": "app", "handled": handled}
         )
+        hint[CAP_CHECKED] = True
         scope_kwargs: dict[str, Any] = {"tags": dict(tags or {}), "extras": dict(extra or {})}
         if user:
             scope_kwargs["user"] = dict(user)
@@ -277,7 +268,9 @@ def set_user_context(
         user["email"] = email
     if name is not None:
         user["name"] = name
-    sentry_sdk.set_user(user)
+    # SENTRY_USER_FIELDS decides how much of the user Sentry learns (`id` alone, by default
+    # id, email and name).
+    sentry_sdk.set_user(allowed_user_fields(user))
 
 
 def add_breadcrumb(

@@ -89,6 +89,13 @@ def test_shapes_under_innocent_keys(secret):
     assert scrubbed == {"note": f"see {FILTERED}, ok", "n": [FILTERED]}
 
 
+def test_pair_reprs_of_asgi_headers_in_frame_locals():
+    headers = "[(b'host', b'testserver'), (b'x-api-key', b'k3y v4lue'), (b'accept', b'*/*')]"
+    assert scrubber.scrub_text(headers) == (
+        f"[(b'host', b'testserver'), (b'x-api-key', b'{FILTERED}'), (b'accept', b'*/*')]"
+    )
+    assert scrubber.scrub_text("f(a, b)") == "f(a, b)"
+
 def test_bearer_and_url_credentials_in_text():
     assert scrub_shapes("curl -H 'Authorization: Bearer abc.def-123'") == (
         f"curl -H 'Authorization: Bearer {FILTERED}'"

@@ -171,3 +171,12 @@ def test_concurrent_requests_never_see_each_others_user(sentry_client, sentry_in
         ]
         assert len(auth_crumbs) == 1
         assert str(auth_crumbs[0]["data"]["user_id"]) == event["user"]["id"]
+
+
+def test_headers_in_frame_locals_are_filtered_too(sentry_client, sentry_inbox):
+    # The raw ASGI scope sits in the locals of middleware frames, its headers as byte pairs.
+    response = sentry_client.get("/sentry-debug", headers={"X-Api-Key": "k3y-v4lue-in-frames"})
+
+    assert response.status_code == 500
+    sentry_inbox.event(response.json()["event_id"])
+    assert b"k3y-v4lue-in-frames" not in sentry_inbox.all_bytes()

@@ -40,6 +40,8 @@ _MAX_DEPTH = 64
 _WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 # A name, maybe quoted (or quoted with escaped quotes, as in the repr of a JSON body), then = or :
 _KEY_IN_TEXT = re.compile(r"(?<![\w.\-])([A-Za-z_][\w.\-]*)(?:\\*[\"'])?\s*[=:]\s*")
+# The repr of a (name, value) pair, as ASGI headers appear in frame locals: (b'x-api-key', b'...')
+_PAIR_REPR = re.compile(r"\(\s*b?(['\"])([^'\"\\]{1,128})\1\s*,\s*b?(['\"])(.*?)(?<!\\)\3\s*\)", re.S)
 _ESCAPED_QUOTE = re.compile(r"\\+[\"']")
 # SQL and format placeholders (`password=%(password)s`, `token = ?`) are not values: kept, so
 # span descriptions of queries stay readable.
@@ -134,9 +136,17 @@ class Scrubber:
 
     def _scrub_plain(self, text: str) -> str:
         text = scrub_shapes(text)
+        if "(" in text and "," in text:
+            text = _PAIR_REPR.sub(self._scrub_pair_repr, text)
         if "=" not in text and ":" not in text:
             return text
         return self._scrub_pairs(text)
+
+    def _scrub_pair_repr(self, match: re.Match[str]) -> str:
+        if not self.is_sensitive(match.group(2)):
+            return match.group(0)
+        start, end = match.start(4) - match.start(), match.end(4) - match.start()
+        return match.group(0)[:start] + FILTERED + match.group(0)[end:]
 
     def _scrub_pairs(self, text: str) -> str:
         parts: list[str] = []

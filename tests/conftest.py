@@ -67,12 +67,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def sentry_server() -> Iterator[HTTPServer]:
+def local_http_server() -> Iterator[HTTPServer]:
+    """A threaded HTTP server on a free loopback port, for fakes of external services."""
     server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def sentry_server() -> Iterator[HTTPServer]:
+    yield from local_http_server()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 from pytest_httpserver import HTTPServer
 
+from tests.conftest import local_http_server
 from tests.fakes.openai_server import FakeOpenAI
 
 FAKE_OPENAI_KEY = "sk-fake-openai-key-0123456789abcdef"
@@ -23,10 +24,7 @@ OPENAI_TIMEOUT = 0.5
 
 @pytest.fixture(scope="session")
 def openai_server() -> Iterator[HTTPServer]:
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    yield server
-    server.stop()
+    yield from local_http_server()
 
 
 @pytest.fixture

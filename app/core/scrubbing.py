@@ -165,9 +165,6 @@ class Scrubber:
         _scrub_log_params(event.get("logentry"), scrubbed.get("logentry"))
         return scrubbed
 
-    def scrub_breadcrumb(self, crumb: dict[str, Any]) -> dict[str, Any]:
-        return self.scrub(crumb)
-
 
 def _scrub_log_params(original: Any, scrubbed: Any) -> None:
     # `log.info("login password=%s", pw)`: `pw` alone looks innocent, but it is the part of the

@@ -32,7 +32,6 @@ from app.core.sentry_hooks import (
     before_send_filter,
     before_send_transaction_filter,
     cap_error_storms,
-    scrub_breadcrumb,
     storm_capped,
 )
 from app.core.sentry_transport import transport_options
@@ -81,7 +80,6 @@ def init_sentry(settings: Settings) -> bool:
         disabled_integrations=disabled_integrations(settings),
         before_send=before_send_filter,
         before_send_transaction=before_send_transaction_filter,
-        before_breadcrumb=scrub_breadcrumb,
         spotlight=settings.spotlight_url or False,
         **transport_options(
             queue_size=settings.sentry_transport_queue_size,

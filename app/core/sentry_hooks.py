@@ -100,7 +100,10 @@ def before_send_transaction_filter(
         if isinstance(request, dict):
             request.pop("data", None)
         budgets.mark_over_budget(event)  # tags spans and the request that went over budget
-        return _scrub(event)
+        user = event.get("user")
+        if isinstance(user, dict):
+            event["user"] = allowed_user_fields(user)
+        return _scrubber.scrub_transaction(event)
     except Exception as exc:
         filter_logger.warning(
             "Sentry transaction dropped: scrubbing failed (%s)", type(exc).__name__

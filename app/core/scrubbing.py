@@ -183,7 +183,6 @@ class Scrubber:
         _scrub_log_params(event.get("logentry"), scrubbed.get("logentry"))
         return scrubbed
 
-
     def scrub_transaction(self, event: dict[str, Any]) -> dict[str, Any]:
         """A transaction: the same result as `scrub_event`, without walking the SDK's own ids
         and timestamps."""

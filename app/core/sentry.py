@@ -23,7 +23,7 @@ from app import __version__
 from app.core import budgets, sentry_hooks
 from app.core.config import Settings
 from app.core.sentry_asgi import disabled_integrations, request_integrations
-from app.core.sentry_sql import LeanSqlalchemyIntegration
+from app.core.sentry_sql import sql_integration
 from app.core.sampling import UNTRACED_PATHS, TracesSampler  # noqa: F401 (re-exported)
 from app.core.sentry_hooks import (
     CAP_CHECKED,
@@ -70,7 +70,7 @@ def init_sentry(settings: Settings) -> bool:
         data_collection=data_collection(settings),
         integrations=[
             *request_integrations(settings),
-            LeanSqlalchemyIntegration(),  # spans only for sampled requests
+            sql_integration(),  # SQL spans only for sampled requests
             # Error events from logs come from app.core.logging's handler instead, which runs
             # before the log line is written, so the line can carry the event id.
             LoggingIntegration(level=logging.INFO, event_level=None),

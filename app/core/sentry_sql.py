@@ -12,14 +12,30 @@ breadcrumb, which explains a later error.
 from typing import Any
 
 import sentry_sdk
-from sentry_sdk.integrations import _check_minimum_version
-from sentry_sdk.integrations import sqlalchemy as sdk_sqlalchemy
+from sentry_sdk.integrations import Integration
 from sentry_sdk.integrations.sqlalchemy import SqlalchemyIntegration
-from sentry_sdk.tracing_utils import _format_sql
 from sentry_sdk.utils import capture_internal_exceptions, parse_version
 from sqlalchemy import __version__ as SQLALCHEMY_VERSION
 from sqlalchemy.engine import Engine
 from sqlalchemy.event import listen
+
+try:  # SDK internals (sentry-sdk 2.75); a release that moves them gets the stock integration
+    from sentry_sdk.integrations import _check_minimum_version
+    from sentry_sdk.integrations import sqlalchemy as sdk_sqlalchemy
+    from sentry_sdk.tracing_utils import _format_sql
+
+    _LISTENERS = (
+        sdk_sqlalchemy._before_cursor_execute,
+        sdk_sqlalchemy._after_cursor_execute,
+        sdk_sqlalchemy._handle_error,
+    )
+except (ImportError, AttributeError):
+    _LISTENERS = None
+
+
+def sql_integration() -> Integration:
+    """The lean integration where this SDK has what it builds on, else the stock one."""
+    return LeanSqlalchemyIntegration() if _LISTENERS else SqlalchemyIntegration()
 
 
 class LeanSqlalchemyIntegration(SqlalchemyIntegration):
@@ -29,9 +45,10 @@ class LeanSqlalchemyIntegration(SqlalchemyIntegration):
     @staticmethod
     def setup_once() -> None:
         _check_minimum_version(SqlalchemyIntegration, parse_version(SQLALCHEMY_VERSION))
+        _, sdk_after, sdk_handle_error = _LISTENERS
         listen(Engine, "before_cursor_execute", _before_cursor_execute)
-        listen(Engine, "after_cursor_execute", sdk_sqlalchemy._after_cursor_execute)
-        listen(Engine, "handle_error", sdk_sqlalchemy._handle_error)
+        listen(Engine, "after_cursor_execute", sdk_after)
+        listen(Engine, "handle_error", sdk_handle_error)
 
 
 def _before_cursor_execute(
@@ -40,9 +57,7 @@ def _before_cursor_execute(
 ) -> None:  # fmt: skip
     span = sentry_sdk.get_current_span()
     if span is not None and span.sampled:
-        sdk_sqlalchemy._before_cursor_execute(
-            conn, cursor, statement, parameters, context, executemany, *args
-        )
+        _LISTENERS[0](conn, cursor, statement, parameters, context, executemany, *args)
         return
     if sentry_sdk.get_client().get_integration(SqlalchemyIntegration) is None:
         return

@@ -2,6 +2,8 @@
 
 import jwt
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.core.sampling import TracesSampler
 from app.core.scrubbing import FILTERED, Scrubber
@@ -163,3 +165,44 @@ def test_sampler_rules():
     assert rate("/api/v1/sessions") == 0.5
     assert rate("/other") == 0.25
     assert sampler({}) == 0.25
+
+
+def _transaction(spans: list, extra: dict) -> dict:
+    """The shape of a serialized transaction, with the SDK's ids and timestamps."""
+    ids = {"trace_id": "30f148201307480f8dbe9407ad822e2f", "span_id": "b4b3ce5e45251bd6",
+           "parent_span_id": None, "start_timestamp": "2026-11-29T10:20:41.128526Z",
+           "timestamp": "2026-11-29T10:20:41.132854Z", "origin": "auto.http.lean_asgi"}
+    dsc = {"trace_id": ids["trace_id"], "sample_rand": "0.404188", "public_key": "public",
+           "sample_rate": "1.0", "sampled": "true", "transaction": "/api/v1/users/me"}
+    return {
+        "type": "transaction", "event_id": "7668577f53104f64a4186b6378355686",
+        "timestamp": ids["timestamp"], "start_timestamp": ids["start_timestamp"],
+        "platform": "python", "sdk": {"name": "sentry.python", "integrations": ["sqlalchemy"]},
+        "contexts": {"trace": {**ids, "op": "http.server", "dynamic_sampling_context": dsc,
+                               "data": extra}, "planted": extra},
+        "spans": [{**span, **ids, "parent_span_id": "b4b3ce5e45251bd6",
+                   "same_process_as_parent": True} for span in spans],
+        "request": {"headers": extra, "url": "http://x/a?token=abc"}, "extra": extra,
+    }  # fmt: skip
+
+
+_texts = st.sampled_from(
+    ["password=hunter2 x", JWT, AWS_SECRET, SIGNED_URL, "Bearer abcdefgh1234", "4111 1111 1111 1111",
+     "SELECT * FROM users WHERE password = ?", "plain words", "2026-11-29T10:20:41Z", ""]
+) | st.text(max_size=30)  # fmt: skip
+_keys = st.sampled_from(["note", "password", "token", "trace_id", "timestamp", "db.system",
+                         "favourite_colour", "span_id", "description", "data"])  # fmt: skip
+_values = st.recursive(
+    _texts | st.integers() | st.none(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_keys, inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@given(spans=st.lists(st.dictionaries(_keys, _values, max_size=4), max_size=3),
+       extra=st.dictionaries(_keys, _values, max_size=4))  # fmt: skip
+@settings(max_examples=200, deadline=None, derandomize=True)
+def test_transaction_scrub_matches_the_full_walk(spans, extra):
+    for chosen in (scrubber, Scrubber(extra_fields=["trace", "stamp"])):
+        event = _transaction(spans, extra)
+        assert chosen.scrub_transaction(event) == chosen.scrub_event(event)

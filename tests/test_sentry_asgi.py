@@ -225,3 +225,22 @@ def test_a_deliberate_5xx_http_exception_is_captured_and_a_4xx_is_not(
     assert event["exception"]["values"][-1]["type"] == "HTTPException"
     assert event["transaction"] == "/status/{code}"
     assert event["request"]["url"].endswith("/status/503")
+
+
+def test_unsampled_request_error_carries_its_queries_as_breadcrumbs(
+    client_factory, sentry_inbox, database_url
+):
+    # No transaction is sampled, so queries make no spans; the breadcrumbs still explain the
+    # error, including the failing query itself.
+    client = client_factory(sentry_dsn=sentry_inbox.dsn, sentry_traces_sample_rate=0.0)
+    headers = register_and_login(client)
+    drop_session_tables(database_url)
+
+    response = client.get("/api/v1/sessions", headers=headers)
+
+    assert response.status_code == 500
+    event = sentry_inbox.event(response.json()["event_id"])
+    queries = [c["message"] for c in event["breadcrumbs"]["values"] if c["category"] == "query"]
+    assert any("FROM users" in q for q in queries)  # get_current_user's read
+    assert any("coaching_sessions" in q for q in queries)  # the query that failed
+    assert sentry_inbox.transactions() == []

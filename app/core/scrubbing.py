@@ -36,6 +36,24 @@ _COUNTER_WORD = "tokens"
 # mangle `password = ...` statements in the stack trace.
 _SOURCE_KEYS = frozenset({"context_line", "pre_context", "post_context"})
 _MAX_DEPTH = 64
+# Fields the SDK itself fills with ids, timestamps and constants, by position in a transaction
+# (never from user data: ids are generated or come from a validated sentry-trace header). The
+# full walk would leave them as they are, only slowly: a hex id or a timestamp has four digits
+# in a row, so each one went through the whole secret-shape pattern.
+_SDK_TOP = frozenset({"event_id", "timestamp", "start_timestamp", "type", "platform", "sdk"})
+_SDK_SPAN = frozenset(
+    {"trace_id", "span_id", "parent_span_id", "same_process_as_parent", "start_timestamp",
+     "timestamp", "origin"}
+)  # fmt: skip
+_SDK_DSC = frozenset({"trace_id", "sample_rand", "sample_rate", "sampled", "public_key"})
+_TRANSACTION = {
+    "": _SDK_TOP,
+    "spans": [{"": _SDK_SPAN}],
+    "contexts": {
+        "": frozenset(),
+        "trace": {"": _SDK_SPAN, "dynamic_sampling_context": {"": _SDK_DSC}},
+    },
+}
 
 _WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 # A name, maybe quoted (or quoted with escaped quotes, as in the repr of a JSON body), then = or :
@@ -175,8 +193,32 @@ class Scrubber:
         _scrub_log_params(event.get("logentry"), scrubbed.get("logentry"))
         return scrubbed
 
-    def scrub_breadcrumb(self, crumb: dict[str, Any]) -> dict[str, Any]:
-        return self.scrub(crumb)
+    def scrub_transaction(self, event: dict[str, Any]) -> dict[str, Any]:
+        """A transaction: the same result as `scrub_event`, without walking the SDK's own ids
+        and timestamps."""
+        scrubbed = self._scrub_known(event, _TRANSACTION)
+        _scrub_log_params(event.get("logentry"), scrubbed.get("logentry"))
+        return scrubbed
+
+    def _scrub_known(self, value: Any, schema: Any, key: object = None, depth: int = 0) -> Any:
+        """`scrub`, except that the fields `schema` names as the SDK's own are kept as they are
+        (unless a scrub field name matches them)."""
+        if depth > _MAX_DEPTH or self._hides(key, value):
+            return self.scrub(value, key, depth)
+        if isinstance(schema, list) and isinstance(value, list):
+            return [self._scrub_known(item, schema[0], None, depth + 1) for item in value]
+        if not (isinstance(schema, dict) and isinstance(value, dict)):
+            return self.scrub(value, key, depth)
+        sdk_keys = schema[""]
+        out = {}
+        for k, v in value.items():
+            if k in _SOURCE_KEYS or (k in sdk_keys and not self.matches(k)):
+                out[k] = v
+            elif k in schema:
+                out[k] = self._scrub_known(v, schema[k], k, depth + 1)
+            else:
+                out[k] = self.scrub(v, k, depth + 1)
+        return out
 
 
 def _scrub_log_params(original: Any, scrubbed: Any) -> None:

@@ -15,7 +15,6 @@ import sentry_sdk
 from sentry_sdk.integrations.boto3 import Boto3Integration
 from sentry_sdk.integrations.logging import LoggingIntegration, ignore_logger
 from sentry_sdk.integrations.openai import OpenAIIntegration
-from sentry_sdk.integrations.sqlalchemy import SqlalchemyIntegration
 from sentry_sdk.scope import add_global_event_processor
 from sentry_sdk.tracing import NoOpSpan
 from sentry_sdk.utils import event_from_exception
@@ -24,6 +23,7 @@ from app import __version__
 from app.core import budgets, sentry_hooks
 from app.core.config import Settings
 from app.core.sentry_asgi import disabled_integrations, request_integrations
+from app.core.sentry_sql import sql_integration
 from app.core.sampling import UNTRACED_PATHS, TracesSampler  # noqa: F401 (re-exported)
 from app.core.sentry_hooks import (
     CAP_CHECKED,
@@ -32,7 +32,6 @@ from app.core.sentry_hooks import (
     before_send_filter,
     before_send_transaction_filter,
     cap_error_storms,
-    scrub_breadcrumb,
     storm_capped,
 )
 from app.core.sentry_transport import transport_options
@@ -71,7 +70,7 @@ def init_sentry(settings: Settings) -> bool:
         data_collection=data_collection(settings),
         integrations=[
             *request_integrations(settings),
-            SqlalchemyIntegration(),
+            sql_integration(),  # SQL spans only for sampled requests
             # Error events from logs come from app.core.logging's handler instead, which runs
             # before the log line is written, so the line can carry the event id.
             LoggingIntegration(level=logging.INFO, event_level=None),
@@ -81,7 +80,6 @@ def init_sentry(settings: Settings) -> bool:
         disabled_integrations=disabled_integrations(settings),
         before_send=before_send_filter,
         before_send_transaction=before_send_transaction_filter,
-        before_breadcrumb=scrub_breadcrumb,
         spotlight=settings.spotlight_url or False,
         **transport_options(
             queue_size=settings.sentry_transport_queue_size,

@@ -9,8 +9,8 @@ for every request, sampled or not. This middleware does the same job with less w
 - the sampling decision first (through the configured `traces_sampler`), and a transaction
   only for a sampled request, named after the matched route template;
 - request data (and a bounded copy of the body) attached only when an event is sent;
-- an exception that escapes captured once (DedupeIntegration drops the repeat of an
-  exception the 500 handler already reported).
+- an exception that escapes captured once: not again when the 500 handler already
+  reported it.
 
 Everything else stays with sentry-sdk: client, scopes, scrubbing hooks, transport, and the
 SQLAlchemy, OpenAI, boto3 and HTTP client integrations.
@@ -31,6 +31,7 @@ from sentry_sdk.tracing_utils import _generate_sample_rand, has_tracing_enabled
 from sentry_sdk.utils import event_from_exception, logger
 
 from app.core.config import Settings
+from app.core.sentry_hooks import EVENT_ID_ATTR
 from app.core.sentry_request import (
     BODY_METHODS,
     BodyTap,
@@ -133,7 +134,11 @@ async def _run(app: Any, scope: dict[str, Any], receive: Any, send: Any) -> None
     try:
         await app(scope, receive, send)
     except Exception as exc:
-        # Usually already reported by the 500 handler: DedupeIntegration drops the repeat.
+        if hasattr(exc, EVENT_ID_ATTR):
+            # The 500 handler already reported it (or the storm cap dropped it). Building the
+            # event again (frames, locals, source lines: ~10 ms) only for DedupeIntegration
+            # to drop it would double the cost of every 500.
+            raise
         event, hint = event_from_exception(
             exc,
             client_options=sentry_sdk.get_client().options,

@@ -2,7 +2,12 @@
 
 `app.core.sentry_filters` says which events are not ours to send at all (copies of failures
 the service reports itself); `app.core.sentry` hands these hooks to the SDK (before_send, before_send_transaction,
-before_breadcrumb, a global event processor) and `configure` sets them up from the settings.
+a global event processor) and `configure` sets them up from the settings.
+
+Breadcrumbs are scrubbed with the event that carries them (before_send), not one by one as
+they are recorded: every SQL query and log line makes one, on every request, and nearly all
+of them are thrown away unsent. Only error events carry breadcrumbs (not transactions), and
+the SDK hands Spotlight the same envelope it sends, after before_send.
 """
 
 import logging
@@ -95,20 +100,13 @@ def before_send_transaction_filter(
         if isinstance(request, dict):
             request.pop("data", None)
         budgets.mark_over_budget(event)  # tags spans and the request that went over budget
-        return _scrub(event)
+        user = event.get("user")
+        if isinstance(user, dict):
+            event["user"] = allowed_user_fields(user)
+        return _scrubber.scrub_transaction(event)
     except Exception as exc:
         filter_logger.warning(
             "Sentry transaction dropped: scrubbing failed (%s)", type(exc).__name__
-        )
-        return None
-
-
-def scrub_breadcrumb(crumb: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] | None:
-    try:
-        return _scrubber.scrub_breadcrumb(crumb)
-    except Exception as exc:
-        filter_logger.warning(
-            "Sentry breadcrumb dropped: scrubbing failed (%s)", type(exc).__name__
         )
         return None
 

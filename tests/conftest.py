@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pytest_httpserver import HTTPServer
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from app.core.config import Settings, load_settings
 from app.core.db import Base
@@ -24,9 +25,13 @@ TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+POSTGRES_ADDRESS = f"{make_url(POSTGRES_URL).host}:{make_url(POSTGRES_URL).port or 5432}"
+
+
 def _postgres_reachable() -> bool:
+    url = make_url(POSTGRES_URL)
     try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+        with socket.create_connection((url.host, url.port or 5432), timeout=1):
             return True
     except OSError:
         return False
@@ -36,8 +41,8 @@ def _postgres_reachable() -> bool:
 def postgres_url() -> Iterator[str]:
     if not _postgres_reachable():
         if IN_CI:
-            pytest.fail("CI=true but PostgreSQL is not reachable at 127.0.0.1:5432")
-        pytest.skip("PostgreSQL not reachable at 127.0.0.1:5432: skipped the PostgreSQL run")
+            pytest.fail(f"CI=true but PostgreSQL is not reachable at {POSTGRES_ADDRESS}")
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADDRESS}: skipped the PostgreSQL run")
     engine = create_engine(POSTGRES_URL)
     Base.metadata.drop_all(engine)
     with engine.begin() as connection:
@@ -172,3 +177,22 @@ def drop_session_tables(database_url: str) -> None:
         connection.execute(text("DROP TABLE messages"))
         connection.execute(text("DROP TABLE coaching_sessions"))
     engine.dispose()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Say in one line whether the PostgreSQL run happened."""
+    postgres = [
+        report
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if "[postgresql]" in getattr(report, "nodeid", "") and getattr(report, "when", "") == "setup"
+    ]
+    if not postgres:
+        return
+    if all(report.skipped for report in postgres):
+        terminalreporter.write_line(
+            f"PostgreSQL not reachable at {POSTGRES_ADDRESS}: skipped the PostgreSQL run "
+            "(SQLite only)"
+        )
+    else:
+        terminalreporter.write_line(f"PostgreSQL run: used {POSTGRES_ADDRESS}")

@@ -8,7 +8,6 @@ cProfile run never sees; each thread gets its own profiler here and the stats ar
 """
 
 import argparse
-import asyncio
 import cProfile
 import pstats
 import sys

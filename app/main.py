@@ -15,8 +15,8 @@ from app.core.db import create_db_engine, session_factory
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.sentry import init_sentry
-from app.core.sentry_transport import flush_before_exit
 from app.core.sentry_asgi import install_request_middleware
+from app.core.sentry_transport import flush_before_exit
 
 API_PREFIX = "/api/v1"
 

@@ -13,8 +13,8 @@ from app.core import sentry
 from app.core.config import Settings
 from app.core.db import transactional_session
 from app.core.errors import AINotConfigured, NotAuthenticated
-from app.core.sentry_filters import keep_request_private
 from app.core.security import InvalidToken, decode_token
+from app.core.sentry_filters import keep_request_private
 from app.models import User
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)

@@ -15,7 +15,7 @@ import sys
 import sentry_sdk
 from sentry_sdk.integrations.logging import EventHandler
 
-from app.core.sentry import _EVENT_ID_ATTR as EVENT_ID_ATTR
+from app.core.sentry_hooks import EVENT_ID_ATTR
 
 FORMAT = (
     "%(asctime)s %(levelname)s %(name)s [trace_id=%(trace_id)s event_id=%(event_id)s]: %(message)s"

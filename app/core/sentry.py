@@ -22,9 +22,8 @@ from sentry_sdk.utils import event_from_exception
 from app import __version__
 from app.core import budgets, sentry_hooks
 from app.core.config import Settings
-from app.core.sentry_asgi import disabled_integrations, request_integrations
-from app.core.sentry_sql import sql_integration
 from app.core.sampling import UNTRACED_PATHS, TracesSampler  # noqa: F401 (re-exported)
+from app.core.sentry_asgi import disabled_integrations, request_integrations
 from app.core.sentry_hooks import (
     CAP_CHECKED,
     EVENT_ID_ATTR,
@@ -34,14 +33,13 @@ from app.core.sentry_hooks import (
     cap_error_storms,
     storm_capped,
 )
+from app.core.sentry_sql import sql_integration
 from app.core.sentry_transport import transport_options
 from app.core.spotlight import keep_our_options
-
 
 logger = logging.getLogger(__name__)
 
 RELEASE_PREFIX = "genai-coach-backend@"
-_EVENT_ID_ATTR = EVENT_ID_ATTR
 
 _sampler = TracesSampler(0.0)
 _processor_installed = False
@@ -210,7 +208,7 @@ def capture_exception(
     except Exception:
         logger.warning("Sentry capture_exception failed", exc_info=True)
         return None
-    return event_id or getattr(error, _EVENT_ID_ATTR, None)
+    return event_id or getattr(error, EVENT_ID_ATTR, None)
 
 
 def capture_message(

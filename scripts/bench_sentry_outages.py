@@ -16,10 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine
-
-from app.core.db import Base
-from tests.fakes.served_app import Run, serve_and_drive
+from tests.fakes.served_app import Run, serve_and_drive, sqlite_database
 from tests.fakes.sick_sentry import SickSentry
 
 MODES = ("healthy", "hang", "slow", "ratelimit", "error500", "refused")
@@ -27,11 +24,7 @@ MODES = ("healthy", "hang", "slow", "ratelimit", "error500", "refused")
 
 def bench(mode: str, rounds: int, root: Path) -> Run:
     workdir = root / mode
-    workdir.mkdir()
-    database_url = f"sqlite:///{workdir / 'app.db'}"
-    engine = create_engine(database_url)
-    Base.metadata.create_all(engine)
-    engine.dispose()
+    database_url = sqlite_database(workdir)
     sentry = SickSentry(mode)
     env = {
         "DATABASE_URL": database_url,

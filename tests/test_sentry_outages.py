@@ -14,10 +14,8 @@ from pathlib import Path
 
 import pytest
 import sentry_sdk
-from sqlalchemy import create_engine
 
-from app.core.db import Base
-from tests.fakes.served_app import ROUND, Run, serve_and_drive
+from tests.fakes.served_app import ROUND, Run, serve_and_drive, sqlite_database
 from tests.fakes.sick_sentry import SickSentry
 
 SICK_MODES = ("hang", "slow", "ratelimit", "error500", "refused")
@@ -41,11 +39,7 @@ def _env(sentry: SickSentry, database_url: str) -> dict[str, str]:
 
 def _serve(mode: str, root: Path) -> Run:
     workdir = root / mode
-    workdir.mkdir()
-    database_url = f"sqlite:///{workdir / 'app.db'}"
-    engine = create_engine(database_url)
-    Base.metadata.create_all(engine)
-    engine.dispose()
+    database_url = sqlite_database(workdir)
     sentry = SickSentry(mode)
     try:
         return serve_and_drive(_env(sentry, database_url), workdir, ROUNDS)

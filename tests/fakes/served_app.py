@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from sqlalchemy import create_engine
 
+from app.core.db import Base
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.sick_sentry import free_port
 
@@ -23,6 +25,16 @@ ROUND = (
     ("GET", "/no-such-page", 404),
 )
 START_TIMEOUT_S = 60.0
+
+
+def sqlite_database(workdir: Path) -> str:
+    """A new folder holding a SQLite database with the app's tables; returns its URL."""
+    workdir.mkdir()
+    database_url = f"sqlite:///{workdir / 'app.db'}"
+    engine = create_engine(database_url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    return database_url
 
 
 @dataclass

@@ -6,17 +6,15 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from app import __version__
+from app.api.errors import install_error_handlers
 from app.api.routes import auth, ops, recordings, sessions, users
 from app.api.upload_limit import MULTIPART_OVERHEAD, UploadSizeLimit
 from app.clients.openai_client import build_ai_client
 from app.clients.storage import build_storage
+from app.core import sentry
 from app.core.config import ConfigError, Settings, load_settings
 from app.core.db import create_db_engine, session_factory
-from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
-from app.core.sentry import init_sentry
-from app.core.sentry_asgi import install_request_middleware
-from app.core.sentry_transport import flush_before_exit
 
 API_PREFIX = "/api/v1"
 
@@ -25,7 +23,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app from `settings` (by default, from the environment)."""
     settings = settings or load_settings()
     configure_logging(settings.log_level)
-    init_sentry(settings)
+    sentry.init_sentry(settings)
     engine = create_db_engine(settings.database_url)
     ai_client = build_ai_client(settings)
 
@@ -35,7 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine.dispose()
         if ai_client is not None:
             ai_client.openai.close()
-        flush_before_exit(settings.sentry_shutdown_timeout)
+        sentry.flush(settings.sentry_shutdown_timeout)
 
     app = FastAPI(title="GenAI Coach API", version=__version__, lifespan=lifespan)
     app.state.settings = settings
@@ -50,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limit_text=f"{settings.max_upload_mb} MB",
     )
     install_error_handlers(app, send_validation_errors=settings.sentry_send_validation_errors)
-    install_request_middleware(app, settings)
+    sentry.instrument_app(app, settings)
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, users, sessions, recordings):

@@ -114,7 +114,7 @@ def in_process(rounds: int, requests: int, configs: list[str]) -> None:
         samples: dict[tuple[str, str], list[float]] = {}
         try:
             for i in range(rounds):
-                order = configs[i % len(configs):] + configs[: i % len(configs)]
+                order = configs[i % len(configs) :] + configs[: i % len(configs)]
                 for index, endpoint in enumerate(ENDPOINTS):
                     for config in order:
                         proc = workers[config]
@@ -132,10 +132,14 @@ def in_process(rounds: int, requests: int, configs: list[str]) -> None:
 
 
 def print_table(samples: dict, configs: list[str], rounds: int, requests: int) -> None:
-    print(f"\nIn-process ASGI, {rounds} alternating rounds x {requests} requests, medians;"
-          " ratio = Sentry-off throughput kept (target >= 0.95 production, >= 0.85 full)")
-    for kind, title in (("cpu", "CPU time per request (whole process)"),
-                        ("wall", "Wall time per request (moves with the machine's load)")):
+    print(
+        f"\nIn-process ASGI, {rounds} alternating rounds x {requests} requests, medians;"
+        " ratio = Sentry-off throughput kept (target >= 0.95 production, >= 0.85 full)"
+    )
+    for kind, title in (
+        ("cpu", "CPU time per request (whole process)"),
+        ("wall", "Wall time per request (moves with the machine's load)"),
+    ):
         print(f"\n{title}\n")
         _print_kind(samples, configs, kind)
     print()

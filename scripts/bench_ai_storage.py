@@ -45,8 +45,11 @@ RECORDING_MB = 20
 def chat_medians(requests: int, fake: FakeOpenAI, sentry_dsn: str, workdir: Path) -> dict:
     """Median ms per configuration; rounds alternate the configurations, so that drift on a
     shared machine hits all of them alike."""
-    configs = {"off": ("", None), "on, 10% traced": (sentry_dsn, 0.1),
-               "on, 100% traced": (sentry_dsn, 1.0)}
+    configs = {
+        "off": ("", None),
+        "on, 10% traced": (sentry_dsn, 0.1),
+        "on, 100% traced": (sentry_dsn, 1.0),
+    }
     timings: dict[str, list[float]] = {label: [] for label in configs}
     rounds = 3
     for round_ in range(rounds):
@@ -54,9 +57,15 @@ def chat_medians(requests: int, fake: FakeOpenAI, sentry_dsn: str, workdir: Path
             db_url = f"sqlite:///{workdir / f'chat-{round_}-{rate}.db'}"
             Base.metadata.create_all(create_engine(db_url))
             settings = load_settings(
-                _env_file=None, database_url=db_url, secret_key=SECRET_KEY, sentry_dsn=dsn,
-                sentry_traces_sample_rate=rate, openai_api_key="sk-bench",
-                openai_base_url=fake.base_url, openai_max_retries=0, log_level="WARNING",
+                _env_file=None,
+                database_url=db_url,
+                secret_key=SECRET_KEY,
+                sentry_dsn=dsn,
+                sentry_traces_sample_rate=rate,
+                openai_api_key="sk-bench",
+                openai_base_url=fake.base_url,
+                openai_max_retries=0,
+                log_level="WARNING",
             )
             timings[label] += _chat_timings(settings, requests // rounds)
             sentry_sdk.flush(5)
@@ -72,11 +81,15 @@ def _chat_timings(settings, requests: int) -> list[float]:
         for i in range(requests + 10):
             # A fresh session every 20 messages keeps the history (and the prompt) bounded.
             if i % 20 == 0:
-                session_id = client.post("/api/v1/sessions", json={"title": "b"},
-                                         headers=headers).json()["id"]
+                session_id = client.post(
+                    "/api/v1/sessions", json={"title": "b"}, headers=headers
+                ).json()["id"]
             started = time.perf_counter()
-            response = client.post(f"/api/v1/sessions/{session_id}/messages",
-                                   json={"content": "How is my pacing?"}, headers=headers)
+            response = client.post(
+                f"/api/v1/sessions/{session_id}/messages",
+                json={"content": "How is my pacing?"},
+                headers=headers,
+            )
             timings.append(time.perf_counter() - started)
             assert response.status_code == 201, response.text
     return timings[10:]  # the first requests warm up connections and caches
@@ -114,9 +127,15 @@ def _free_port() -> int:
 
 def s3_storage(endpoint: str):
     os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench-secret")
-    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket="bench-recordings")
-    settings = load_settings(_env_file=None, secret_key=SECRET_KEY, s3_bucket="bench-recordings",
-                             s3_endpoint_url=endpoint, aws_region="us-east-1")
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    s3.create_bucket(Bucket="bench-recordings")
+    settings = load_settings(
+        _env_file=None,
+        secret_key=SECRET_KEY,
+        s3_bucket="bench-recordings",
+        s3_endpoint_url=endpoint,
+        aws_region="us-east-1",
+    )
     return build_storage(settings)
 
 
@@ -128,9 +147,11 @@ def main() -> None:
     sentry_sink.expect_request("/api/1/envelope/").respond_with_data("{}")
     openai_server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
     port = _free_port()
-    moto = subprocess.Popen([str(Path(sys.executable).parent / "moto_server"), "-H",
-                             "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    moto = subprocess.Popen(
+        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     sentry_sink.start()
     openai_server.start()
     try:
@@ -144,15 +165,22 @@ def main() -> None:
                 print(f"{label:<18}{median:>10.2f}{median / medians['off']:>8.2f}")
             data = os.urandom(RECORDING_MB * 2**20)
             time.sleep(1.5)  # moto_server start-up
-            backends = {"local": build_storage(load_settings(
-                _env_file=None, secret_key=SECRET_KEY, local_storage_dir=Path(workdir) / "r")),
-                "s3 (moto)": s3_storage(f"http://127.0.0.1:{port}")}
+            backends = {
+                "local": build_storage(
+                    load_settings(
+                        _env_file=None, secret_key=SECRET_KEY, local_storage_dir=Path(workdir) / "r"
+                    )
+                ),
+                "s3 (moto)": s3_storage(f"http://127.0.0.1:{port}"),
+            }
             print(f"\nOne {RECORDING_MB} MB recording: time, and peak Python memory / size")
             print(f"{'backend':<12}{'save s':>8}{'save mem':>10}{'stream s':>10}{'stream mem':>12}")
             for name, storage in backends.items():
                 save_s, save_mb, open_s, open_mb = storage_figures(storage, data)
-                print(f"{name:<12}{save_s:>8.3f}{save_mb / RECORDING_MB:>10.3f}"
-                      f"{open_s:>10.3f}{open_mb / RECORDING_MB:>12.3f}")
+                print(
+                    f"{name:<12}{save_s:>8.3f}{save_mb / RECORDING_MB:>10.3f}"
+                    f"{open_s:>10.3f}{open_mb / RECORDING_MB:>12.3f}"
+                )
     finally:
         moto.terminate()
         moto.wait(10)

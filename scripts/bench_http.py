@@ -52,9 +52,23 @@ def start_server(config: str, dsn: str) -> tuple[subprocess.Popen, str]:
     env.pop("SENTRY_DSN", None)
     env.update(sentry_env(config, dsn))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", "1", "--no-access-log", "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -110,7 +124,7 @@ def http_mode(quick: bool, configs: list[str]) -> None:
             tokens = {config: sign_in(base) for config, (_, base) in servers.items()}
             results: dict[tuple[str, str], list[tuple[float, list[float]]]] = {}
             for i in range(rounds):
-                order = configs[i % len(configs):] + configs[: i % len(configs)]
+                order = configs[i % len(configs) :] + configs[: i % len(configs)]
                 for endpoint in ENDPOINTS:
                     for config in order:
                         base = servers[config][1]
@@ -126,12 +140,18 @@ def http_mode(quick: bool, configs: list[str]) -> None:
 
 
 def _print_http_table(results: dict, configs: list[str], seconds: float, rounds: int) -> None:
-    print(f"\nHTTP through uvicorn (1 worker), {CONCURRENCY} concurrent clients,"
-          f" {rounds} x {seconds:.0f} s per cell, latencies pooled over rounds\n")
-    print("| Endpoint                 | Config     |   req/s | ratio |  p50 ms |  p95 ms |"
-          "  p99 ms | p95 < 500 ms |")
-    print("|--------------------------|------------|---------|-------|---------|---------|"
-          "---------|--------------|")
+    print(
+        f"\nHTTP through uvicorn (1 worker), {CONCURRENCY} concurrent clients,"
+        f" {rounds} x {seconds:.0f} s per cell, latencies pooled over rounds\n"
+    )
+    print(
+        "| Endpoint                 | Config     |   req/s | ratio |  p50 ms |  p95 ms |"
+        "  p99 ms | p95 < 500 ms |"
+    )
+    print(
+        "|--------------------------|------------|---------|-------|---------|---------|"
+        "---------|--------------|"
+    )
     for endpoint in ENDPOINTS:
         base_rps = statistics.median(r for r, _ in results[(endpoint, configs[0])])
         for config in configs:
@@ -140,8 +160,10 @@ def _print_http_table(results: dict, configs: list[str], seconds: float, rounds:
             pooled = [latency for _, latencies in runs for latency in latencies]
             p50, p95, p99 = (_percentile(pooled, q) for q in (50, 95, 99))
             verdict = "yes" if p95 < P95_BUDGET_MS else "NO"
-            print(f"| {endpoint:<24} | {config:<10} | {rps:7.0f} | {rps / base_rps:5.2f} |"
-                  f" {p50:7.1f} | {p95:7.1f} | {p99:7.1f} | {verdict:>12} |")
+            print(
+                f"| {endpoint:<24} | {config:<10} | {rps:7.0f} | {rps / base_rps:5.2f} |"
+                f" {p50:7.1f} | {p95:7.1f} | {p99:7.1f} | {verdict:>12} |"
+            )
     print()
     for config in configs:
         print(f"  {config:<10} {CONFIGS[config]['label']}")

@@ -27,8 +27,8 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
 from app.core.config import load_settings
-from app.core.scrubbing import Scrubber
 from app.main import create_app
+from app.observability.scrubbing import Scrubber
 
 SECRET_KEY = "benchmark-secret-key-long-enough-0123456789"
 

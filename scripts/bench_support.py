@@ -85,9 +85,17 @@ async def call(
     if token:
         headers.append((b"authorization", b"Bearer " + token.encode()))
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
-        "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
-        "query_string": b"", "headers": headers, "client": ("127.0.0.1", 50000),
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
         "server": ("bench.local", 80),
     }
     sent = False
@@ -114,8 +122,7 @@ async def call(
 
 PORT_NOTE = "port 80 was taken, so the SDK also instruments its own requests (~50 us each)"
 _ANSWER = (
-    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n"
-    b'{"id":"ok"}'
+    b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"id":"ok"}'
 )
 
 
@@ -129,7 +136,7 @@ class _Sink(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     envelopes = 0
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         type(self).envelopes += 1
         self.wfile.write(_ANSWER)  # one write: status line, headers and body
@@ -167,7 +174,9 @@ def run_sink() -> None:
 def sink_process() -> Iterator[str]:
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "scripts" / "bench.py"), "--sink"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     port = int(proc.stdout.readline())
     try:
@@ -175,5 +184,6 @@ def sink_process() -> Iterator[str]:
     finally:
         count, _ = proc.communicate("", timeout=30)
         where = "port 80, as sentry.io" if port == 80 else f"port {port}: {PORT_NOTE}"
-        print(f"(the local Sentry sink received {count.strip()} envelopes; {where})",
-              file=sys.stderr)
+        print(
+            f"(the local Sentry sink received {count.strip()} envelopes; {where})", file=sys.stderr
+        )

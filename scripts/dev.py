@@ -23,7 +23,7 @@ STAMP = VENV / ".installed-from"
 
 def ensure_environment(extras: str) -> None:
     """Create the virtualenv and install the project, unless it is already up to date."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - run by whatever python3 a machine has
         sys.exit("Python 3.11 or newer is required")
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:

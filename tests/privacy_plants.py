@@ -18,7 +18,7 @@ import sentry_sdk
 from fastapi import Body, FastAPI
 from hypothesis import strategies as st
 
-from app.core.secret_shapes import luhn_valid
+from app.observability.secret_shapes import luhn_valid
 
 CUSTOM_FIELD = "favourite_colour"  # added through SENTRY_SCRUB_FIELDS
 NAME_KEYS = [

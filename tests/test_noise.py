@@ -123,9 +123,11 @@ def test_transactions_carry_no_request_body(sentry_client, sentry_inbox):
     assert "data" not in transaction["request"]
 
 
-def test_an_event_the_filter_cannot_handle_is_dropped_with_a_warning(caplog):
+def test_an_event_the_filter_cannot_handle_is_dropped_with_a_warning(
+    sentry_client, caplog
+):  # sentry_client: the filters run with the app's Sentry client and its integration
     broken = ["secret-looking content", {"password": "hunter2"}]
-    with caplog.at_level(logging.WARNING, logger="app.core.sentry.filters"):
+    with caplog.at_level(logging.WARNING, logger="app.observability.filters"):
         assert before_send_filter(broken, {}) is None  # type: ignore[arg-type]
         assert before_send_transaction_filter(broken, {}) is None  # type: ignore[arg-type]
 
@@ -152,7 +154,7 @@ def test_an_error_storm_is_capped_per_issue_and_ids_stay_in_the_logs(
     client = client_factory(sentry_dsn=sentry_inbox.dsn, sentry_traces_sample_rate=0.0)
     _storm_app(client.app)
 
-    with caplog.at_level(logging.INFO, logger="app.core.quota"):
+    with caplog.at_level(logging.INFO, logger="app.observability.storm_cap"):
         ids = [client.get("/storm/a").json()["event_id"] for _ in range(300)]
         other = client.get("/storm/b").json()["event_id"]
 

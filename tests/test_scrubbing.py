@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.core.sampling import TracesSampler
-from app.core.scrubbing import FILTERED, Scrubber
-from app.core.secret_shapes import luhn_valid, scrub_shapes
+from app.observability.sampling import TracesSampler
+from app.observability.scrubbing import FILTERED, Scrubber
+from app.observability.secret_shapes import luhn_valid, scrub_shapes
 
 scrubber = Scrubber(extra_fields=["favourite_colour"])
 

@@ -168,7 +168,7 @@ def test_outgoing_http_calls_carry_the_request_trace(
     """What the OpenAI and S3 clients rely on: the SDK's HTTP integrations see our trace."""
     from fastapi.testclient import TestClient
 
-    from app.core.sentry_asgi import install_request_middleware
+    from app.observability.asgi import install_request_middleware
     from tests.conftest import make_settings
 
     client_factory(sentry_dsn=sentry_inbox.dsn, sentry_traces_sample_rate=1.0)  # Sentry on
@@ -202,8 +202,8 @@ def test_a_deliberate_5xx_http_exception_is_captured_and_a_4xx_is_not(
     from fastapi import HTTPException
     from fastapi.testclient import TestClient
 
-    from app.core.errors import install_error_handlers
-    from app.core.sentry_asgi import install_request_middleware
+    from app.api.errors import install_error_handlers
+    from app.observability.asgi import install_request_middleware
     from tests.conftest import make_settings
 
     client_factory(sentry_dsn=sentry_inbox.dsn, sentry_traces_sample_rate=1.0)  # Sentry on

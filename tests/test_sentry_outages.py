@@ -105,7 +105,7 @@ def test_a_hanging_sentry_fills_a_bounded_queue_and_close_respects_the_timeout(
             sentry_transport_queue_size=2,
             sentry_shutdown_timeout=0.5,
         )
-        with caplog.at_level(logging.WARNING, logger="app.core.sentry_transport"):
+        with caplog.at_level(logging.WARNING, logger="app.observability.transport"):
             responses = [client.get("/sentry-debug") for _ in range(6)]
         assert [r.status_code for r in responses] == [500] * 6
         assert all(r.json()["event_id"] for r in responses)

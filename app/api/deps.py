@@ -14,7 +14,6 @@ from app.core.config import Settings
 from app.core.db import transactional_session
 from app.core.errors import AINotConfigured, NotAuthenticated
 from app.core.security import InvalidToken, decode_token
-from app.core.sentry_filters import keep_request_private
 from app.models import User
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -44,8 +43,9 @@ def get_current_user(
         )
         user = db.get(User, int(user_id))
     except (InvalidToken, ValueError) as exc:
-        sentry.add_breadcrumb("Invalid access token", category="auth", level="warning",
-                              data={"reason": str(exc)})
+        sentry.add_breadcrumb(
+            "Invalid access token", category="auth", level="warning", data={"reason": str(exc)}
+        )
         raise NotAuthenticated() from None
     if user is None:
         sentry.add_breadcrumb("Token for a deleted user", category="auth", level="warning")
@@ -68,7 +68,7 @@ def get_ai_client(request: Request, settings: SettingsDep) -> AIClient:
     if client is None:
         raise AINotConfigured()
     if not settings.sentry_send_ai_prompts:
-        keep_request_private()
+        sentry.keep_request_private()
     return client
 
 

@@ -10,9 +10,13 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from app.core.spotlight import spotlight_off, spotlight_url
+from app.core.ratelimit import parse
 
 DEVELOPMENT = "development"
+# SENTRY_SPOTLIGHT: a flag for the default sidecar (`npx @spotlightjs/spotlight`), or its URL.
+DEFAULT_SPOTLIGHT_URL = "http://localhost:8969/stream"
+_ON = frozenset({"1", "true", "yes", "on"})
+_OFF = frozenset({"", "0", "false", "no", "off"})
 Rate = Annotated[float, Field(ge=0.0, le=1.0)]
 UserField = Literal["id", "email", "name", "username", "ip_address"]
 
@@ -37,6 +41,22 @@ def _parse_route_rates(value: object) -> object:
     if isinstance(value, dict) and not all(str(key).startswith("/") for key in value):
         raise ValueError("every key must be a path prefix starting with '/'")
     return value
+
+
+def spotlight_off(value: str | None) -> bool:
+    """Whether SENTRY_SPOTLIGHT says "off" (unset, empty, 0, false, no, off)."""
+    return (value or "").strip().lower() in _OFF
+
+
+def spotlight_url(value: str | None) -> str | None:
+    """SENTRY_SPOTLIGHT as a sidecar URL: a flag means the default sidecar; off means None."""
+    text = (value or "").strip()
+    if text.lower() in _ON:
+        return DEFAULT_SPOTLIGHT_URL
+    parts = urlsplit(text)
+    if parts.scheme in ("http", "https") and parts.hostname:
+        return text
+    return None
 
 
 class Settings(BaseSettings):
@@ -69,7 +89,7 @@ class Settings(BaseSettings):
     sentry_send_validation_errors: bool = False
     sentry_debug_endpoint: bool = True
     sentry_debug_rate_limit: str = "5/minute"
-    # Privacy and noise (issue 4): who the user is in Sentry, per-route trace rates, storm cap.
+    # Privacy and noise: who the user is in Sentry, per-route trace rates, storm cap.
     sentry_user_fields: Annotated[list[UserField], NoDecode] = ["id", "email", "name"]
     sentry_traces_sample_rates: Annotated[dict[str, Rate], NoDecode] = {}
     sentry_max_events_per_issue_per_minute: int = Field(default=10, ge=0)
@@ -93,14 +113,14 @@ class Settings(BaseSettings):
     aws_region: str | None = None
     local_storage_dir: Path = Path("./data/recordings")
     max_upload_mb: int = Field(default=25, gt=0, le=1024)
-    # Sentry outages, shutdown, performance budgets and local viewing (issue 6).
+    # Sentry outages, shutdown, performance budgets and local viewing.
     sentry_shutdown_timeout: float = Field(default=2.0, ge=0)
     sentry_transport_queue_size: int = Field(default=100, gt=0)
     sentry_budget_api_ms: int = Field(default=500, ge=0)
     sentry_budget_db_ms: int = Field(default=100, ge=0)
     sentry_budget_external_ms: int = Field(default=2000, ge=0)
     sentry_spotlight: str | None = None  # "1"/"true" for the default sidecar, or its URL
-    # Request path (issue 5): our lean ASGI middleware instead of sentry-sdk's Starlette/FastAPI
+    # Request path: our lean ASGI middleware instead of sentry-sdk's Starlette/FastAPI
     # integrations. Off brings the stock ones back (a fallback; the benchmark's reference).
     sentry_lean_asgi: bool = True
 
@@ -125,8 +145,13 @@ class Settings(BaseSettings):
         return _parse_route_rates(value)
 
     @field_validator(
-        "sentry_dsn", "secret_key", "openai_api_key", "openai_base_url", "s3_bucket",
-        "s3_endpoint_url", "aws_region",
+        "sentry_dsn",
+        "secret_key",
+        "openai_api_key",
+        "openai_base_url",
+        "s3_bucket",
+        "s3_endpoint_url",
+        "aws_region",
         mode="before",
     )
     @classmethod
@@ -156,8 +181,6 @@ class Settings(BaseSettings):
     @field_validator("sentry_debug_rate_limit")
     @classmethod
     def _valid_rate_limit(cls, value: str) -> str:
-        from limits import parse
-
         try:
             parse(value)
         except ValueError:
@@ -227,5 +250,3 @@ def load_settings(**overrides: object) -> Settings:
 def get_settings() -> Settings:
     """The process-wide settings, loaded on first use."""
     return load_settings()
-
-

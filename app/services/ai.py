@@ -48,8 +48,9 @@ def chat_reply(ai: AIClient, *, history: Sequence[Message], content: str) -> str
         _record_usage(span, completion.usage)
         reply = completion.choices[0].message.content if completion.choices else None
         if not reply:
-            raise InvalidAIResponse("the chat completion has no content",
-                                    request_id=completion._request_id)
+            raise InvalidAIResponse(
+                "the chat completion has no content", request_id=completion._request_id
+            )
         return reply
 
 
@@ -84,11 +85,14 @@ def _parse_feedback(completion: Any) -> Feedback:
         return Feedback.model_validate_json(content or "")
     except ValidationError as exc:
         # Only where and what, never the input: the answer may quote the transcript.
-        problem = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['type']}"
-                            for e in exc.errors(include_input=False, include_url=False))
+        problem = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['type']}"
+            for e in exc.errors(include_input=False, include_url=False)
+        )
     # Raised outside the except block so the pydantic error (with its input) is not chained.
-    raise InvalidAIResponse(f"the feedback does not match the schema ({problem})",
-                            request_id=completion._request_id)
+    raise InvalidAIResponse(
+        f"the feedback does not match the schema ({problem})", request_id=completion._request_id
+    )
 
 
 @contextmanager
@@ -97,8 +101,11 @@ def _ai_operation(operation: str, model: str) -> Iterator[Any]:
     started = time.perf_counter()
     failure: Exception | None = None
     outcome = "ok"
-    with sentry.start_span(f"ai.{operation}", f"{operation} {model}",
-                           **{"ai.operation": operation, "gen_ai.request.model": model}) as span:
+    with sentry.start_span(
+        f"ai.{operation}",
+        f"{operation} {model}",
+        **{"ai.operation": operation, "gen_ai.request.model": model},
+    ) as span:
         try:
             yield span
         except (openai.OpenAIError, InvalidAIResponse) as exc:
@@ -111,8 +118,12 @@ def _ai_operation(operation: str, model: str) -> Iterator[Any]:
         f"AI {operation} {outcome}",
         category="ai",
         level="info" if failure is None else "error",
-        data={"operation": operation, "model": model, "outcome": outcome,
-              "duration_ms": duration_ms},
+        data={
+            "operation": operation,
+            "model": model,
+            "outcome": outcome,
+            "duration_ms": duration_ms,
+        },
     )
     if failure is not None:
         raise openai_failure(failure, operation=operation, model=model) from failure

@@ -79,8 +79,9 @@ def refresh(body: RefreshRequest, db: SessionDep, settings: SettingsDep) -> Toke
             )
         )
     except (InvalidToken, ValueError) as exc:
-        sentry.add_breadcrumb("Token refresh refused", category="auth", level="warning",
-                              data={"reason": str(exc)})
+        sentry.add_breadcrumb(
+            "Token refresh refused", category="auth", level="warning", data={"reason": str(exc)}
+        )
         raise NotAuthenticated("Invalid or expired refresh token") from None
     if db.get(User, user_id) is None:
         raise NotAuthenticated("Invalid or expired refresh token")

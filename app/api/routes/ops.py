@@ -2,15 +2,13 @@
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import __version__
 from app.core.config import Settings
 from app.core.errors import RateLimited
+from app.core.ratelimit import RateLimiter, parse
 from app.schemas import Health
 
 router = APIRouter(tags=["operations"])
@@ -30,9 +28,9 @@ def health(request: Request) -> Health | JSONResponse:
 
 
 def sentry_debug_router(settings: Settings) -> APIRouter:
-    """GET /sentry-debug raises ZeroDivisionError; rate-limited per client so it cannot burn quota."""
+    """GET /sentry-debug raises ZeroDivisionError; limited per client so it cannot burn quota."""
     debug_router = APIRouter(tags=["operations"])
-    limiter = MovingWindowRateLimiter(MemoryStorage())
+    limiter = RateLimiter()
     rate = parse(settings.sentry_debug_rate_limit)
 
     @debug_router.get("/sentry-debug", responses={500: {"description": "Always: the test error"}})
@@ -41,7 +39,7 @@ def sentry_debug_router(settings: Settings) -> APIRouter:
         if not limiter.hit(rate, "sentry-debug", client):
             raise RateLimited(
                 f"/sentry-debug is limited to {settings.sentry_debug_rate_limit} per client",
-                headers={"Retry-After": str(rate.get_expiry())},
+                headers={"Retry-After": str(limiter.retry_after(rate, "sentry-debug", client))},
             )
         1 / 0  # noqa: B018 - the point of this endpoint
 

@@ -24,8 +24,10 @@ UPSTREAM_ERRORS = {
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=RecordingRead,
-    responses={413: {"description": "Larger than MAX_UPLOAD_MB"},
-               415: {"description": "Not an audio/* file"}},
+    responses={
+        413: {"description": "Larger than MAX_UPLOAD_MB"},
+        415: {"description": "Not an audio/* file"},
+    },
 )
 def upload_recording(
     file: UploadFile,
@@ -36,7 +38,11 @@ def upload_recording(
     session_id: Annotated[int | None, Form()] = None,
 ) -> Recording:
     return recordings.create_recording(
-        db, storage, user=user, upload=file, session_id=session_id,
+        db,
+        storage,
+        user=user,
+        upload=file,
+        session_id=session_id,
         max_bytes=settings.max_upload_bytes,
     )
 
@@ -59,8 +65,9 @@ def download_recording(
     return StreamingResponse(stored.chunks, media_type=recording.content_type, headers=headers)
 
 
-@router.post("/{recording_id}/transcription", response_model=TranscriptionRead,
-             responses=UPSTREAM_ERRORS)
+@router.post(
+    "/{recording_id}/transcription", response_model=TranscriptionRead, responses=UPSTREAM_ERRORS
+)
 def transcribe_recording(
     recording_id: int, user: CurrentUser, db: SessionDep, storage: StorageDep, ai: AIClientDep
 ) -> TranscriptionRead:

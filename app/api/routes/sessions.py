@@ -29,9 +29,11 @@ def read_session(session_id: int, user: CurrentUser, db: SessionDep) -> Coaching
     "/{session_id}/messages",
     status_code=status.HTTP_201_CREATED,
     response_model=MessageRead,
-    responses={502: {"description": "OpenAI failed (body carries the Sentry event_id)"},
-               503: {"description": "OPENAI_API_KEY is not set"},
-               504: {"description": "OpenAI timed out (body carries the Sentry event_id)"}},
+    responses={
+        502: {"description": "OpenAI failed (body carries the Sentry event_id)"},
+        503: {"description": "OPENAI_API_KEY is not set"},
+        504: {"description": "OpenAI timed out (body carries the Sentry event_id)"},
+    },
 )
 def post_message(
     session_id: int, body: MessageCreate, user: CurrentUser, db: SessionDep, ai: AIClientDep

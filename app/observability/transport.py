@@ -12,6 +12,8 @@ category; `shutdown_timeout` bounds the flush at exit. What it does not do, and 
 - drops counted by reason and category, and logged (at most once a minute per reason), instead
   of being silent;
 - the last answer (status, or the connection error) kept for `python -m app.core.sentry check`.
+
+The two private `HttpTransport` methods this extends are overridden in `_sdk_private`.
 """
 
 import logging
@@ -24,9 +26,11 @@ import sentry_sdk
 import urllib3
 from sentry_sdk.transport import HttpTransport
 
-# Not sent to Sentry (sentry.py ignores this logger): a log line about losing events must not
+from app.observability._sdk_private import TransportHooks
+
+# Not sent to Sentry (the set-up ignores this logger): a log line about losing events must not
 # become one more event in the queue it reports on.
-logger = logging.getLogger("app.core.sentry_transport")
+logger = logging.getLogger(__name__)
 
 # Reasons for which the SDK drops data because Sentry cannot take it (client-side sampling and
 # before_send filtering are choices, not losses, and are not logged).
@@ -57,7 +61,7 @@ def flush_before_exit(timeout: float) -> None:
         client.flush(timeout=timeout)
 
 
-class ResilientTransport(HttpTransport):
+class ResilientTransport(TransportHooks, HttpTransport):
     """HttpTransport with a short timeout, no retries, counted drops and a remembered answer."""
 
     TIMEOUT = 5  # seconds per attempt, connect + read
@@ -70,19 +74,12 @@ class ResilientTransport(HttpTransport):
         self._last_logged: dict[str, float] = {}
         super().__init__(options)
 
-    def _get_pool_options(self) -> dict[str, Any]:
-        options = super()._get_pool_options()
+    def pool_options_hook(self, options: dict[str, Any]) -> dict[str, Any]:
         options["retries"] = urllib3.Retry(total=0, redirect=False, raise_on_status=False)
         return options
 
-    def _request(self, method: str, endpoint_type: Any, body: Any, headers: Any) -> Any:
-        try:
-            response = super()._request(method, endpoint_type, body, headers)
-        except Exception as exc:
-            self.last_status, self.last_error = None, exc
-            raise
-        self.last_status, self.last_error = response.status, None
-        return response
+    def on_answer(self, status: int | None, error: BaseException | None) -> None:
+        self.last_status, self.last_error = status, error
 
     def record_lost_event(
         self,

@@ -1,39 +1,20 @@
 """Sentry Spotlight: see events locally, in a sidecar, without a Sentry account.
 
-`SENTRY_SPOTLIGHT=1` (or the sidecar's URL) makes the SDK copy every envelope to the sidecar
-(`npx @spotlightjs/spotlight`, http://localhost:8969/stream). Without a DSN, sentry-sdk 2.75
-then turns on PII and samples every error, transaction and profile (`Client._init_impl`).
+`SENTRY_SPOTLIGHT=1` (or the sidecar's URL, parsed in `app.core.config`) makes the SDK copy
+every envelope to the sidecar (`npx @spotlightjs/spotlight`, http://localhost:8969/stream).
+Without a DSN, sentry-sdk 2.75 then turns on PII and samples every error, transaction and
+profile (`Client._init_impl`).
 `keep_our_options` undoes that, so local mode shows exactly what production would send.
 """
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import urllib3
 
-DEFAULT_SPOTLIGHT_URL = "http://localhost:8969/stream"
-_ON = frozenset({"1", "true", "yes", "on"})
-_OFF = frozenset({"", "0", "false", "no", "off"})
 # The SDK posts to the sidecar synchronously, in the thread that captures the event (and, for the
 # async 500 handler, on the event loop). A stuck sidecar must not stall requests for long.
 SIDECAR_TIMEOUT = urllib3.Timeout(connect=0.5, read=1.0)
-
-
-def spotlight_off(value: str | None) -> bool:
-    """Whether SENTRY_SPOTLIGHT says "off" (unset, empty, 0, false, no, off)."""
-    return (value or "").strip().lower() in _OFF
-
-
-def spotlight_url(value: str | None) -> str | None:
-    """SENTRY_SPOTLIGHT as a sidecar URL: a flag means the default sidecar; off means None."""
-    text = (value or "").strip()
-    if text.lower() in _ON:
-        return DEFAULT_SPOTLIGHT_URL
-    parts = urlsplit(text)
-    if parts.scheme in ("http", "https") and parts.hostname:
-        return text
-    return None
 
 
 def keep_our_options(client: Any, traces_sampler: Callable[[dict[str, Any]], float]) -> None:

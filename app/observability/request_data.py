@@ -10,8 +10,9 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
-from sentry_sdk.integrations._asgi_common import _get_request_data, _RootPathInPath
 from sentry_sdk.utils import AnnotatedValue, capture_internal_exceptions
+
+from app.observability import _sdk_private as sdk
 
 # Methods whose body may explain an error; GET and HEAD bodies are not worth a wrapper.
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -31,7 +32,7 @@ def body_limit(options: dict[str, Any]) -> int:
 class BodyTap:
     """Wraps `receive` to keep at most `limit` bytes of the body the app reads."""
 
-    __slots__ = ("receive", "limit", "chunks", "size")
+    __slots__ = ("chunks", "limit", "receive", "size")
 
     def __init__(self, receive: Any, limit: int) -> None:
         self.receive = receive
@@ -67,7 +68,7 @@ class RequestProcessor:
     def __call__(self, event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
         with capture_internal_exceptions():
             request = event.get("request") or {}
-            request.update(_get_request_data(self.asgi_scope, _RootPathInPath.EXCLUDED))
+            request.update(sdk.request_data(self.asgi_scope))
             if event.get("type") != "transaction":
                 self._add_error_details(event, request)
             event["request"] = request

@@ -15,8 +15,8 @@ from collections import Counter
 from typing import Any
 
 from limits import RateLimitItemPerMinute
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+
+from app.core.ratelimit import RateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +49,11 @@ def fingerprint(event: dict[str, Any]) -> str:
     return f"message:{event.get('level')}:{message}"
 
 
-class EventQuota:
+class StormCap:
     """Decides whether an error event may be sent; thread-safe, O(cap) per event."""
 
     def __init__(self, *, per_issue: int, overall: int) -> None:
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limiter = RateLimiter()
         self._per_issue = RateLimitItemPerMinute(per_issue) if per_issue > 0 else None
         self._overall = RateLimitItemPerMinute(overall) if overall > 0 else None
         self._lock = threading.Lock()

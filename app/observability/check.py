@@ -15,8 +15,8 @@ import sentry_sdk
 from sentry_sdk.utils import Dsn
 
 from app.core.config import ConfigError, Settings, load_settings
-from app.core.sentry import capture_message, init_sentry, resolve_release
-from app.core.sentry_transport import ResilientTransport
+from app.observability.options import resolve_release, start_sdk
+from app.observability.transport import ResilientTransport
 
 OK, FAILED, BAD_CONFIG = 0, 1, 2
 # Long enough for one full attempt of the transport, so "unreachable" means what it says.
@@ -72,12 +72,12 @@ def describe(settings: Settings) -> list[str]:
 
 def send_test_event(settings: Settings) -> tuple[str, int]:
     """Send one message event through the app's SDK set-up; classify the endpoint's answer."""
-    init_sentry(settings)
-    event_id = capture_message(
-        "Sentry check: test event from `python -m app.core.sentry check`",
-        level="info",
-        tags={"sentry_check": "true"},
-    )
+    start_sdk(settings)
+    with sentry_sdk.new_scope() as scope:
+        scope.set_tag("sentry_check", "true")
+        event_id = sentry_sdk.capture_message(
+            "Sentry check: test event from `python -m app.core.sentry check`", level="info"
+        )
     client = sentry_sdk.get_client()
     client.flush(timeout=FLUSH_TIMEOUT_S)
     transport = client.transport

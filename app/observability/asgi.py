@@ -1,6 +1,6 @@
 """A lean Sentry request path: one ASGI middleware instead of sentry-sdk's Starlette/FastAPI one.
 
-The stock integrations cost more per request than our endpoints do (see NOTES_issue5.md):
+The stock integrations cost more per request than our endpoints do (docs/performance.md):
 they patch every Starlette layer, read and parse each body up front and build a transaction
 for every request, sampled or not. This middleware does the same job with less work:
 
@@ -27,12 +27,13 @@ from sentry_sdk.integrations.fastapi import FastApiIntegration
 from sentry_sdk.integrations.starlette import StarletteIntegration
 from sentry_sdk.sessions import track_session
 from sentry_sdk.tracing import Transaction, TransactionSource
-from sentry_sdk.tracing_utils import _generate_sample_rand, has_tracing_enabled
+from sentry_sdk.tracing_utils import has_tracing_enabled
 from sentry_sdk.utils import event_from_exception, logger
 
 from app.core.config import Settings
-from app.core.sentry_hooks import EVENT_ID_ATTR
-from app.core.sentry_request import (
+from app.observability import _sdk_private as sdk
+from app.observability.integration import EVENT_ID_ATTR
+from app.observability.request_data import (
     BODY_METHODS,
     BodyTap,
     RequestProcessor,
@@ -45,9 +46,14 @@ ORIGIN = "auto.http.lean_asgi"
 _TRACE_HEADERS = (b"sentry-trace", b"baggage")
 
 
+def lean_path(settings: Settings) -> bool:
+    """Whether requests go through our middleware: asked for, and this SDK has what it needs."""
+    return settings.sentry_lean_asgi and sdk.lean_asgi_available()
+
+
 def request_integrations(settings: Settings) -> list[Integration]:
-    """The stock request integrations, only when SENTRY_LEAN_ASGI is off."""
-    if settings.sentry_lean_asgi:
+    """The stock request integrations, only when the lean path is off."""
+    if lean_path(settings):
         return []
     return [
         StarletteIntegration(transaction_style="url"),
@@ -63,7 +69,7 @@ def disabled_integrations(settings: Settings) -> list[Integration]:
     transaction: constant, useless for a web service, and serialized each time.
     """
     disabled: list[Integration] = [ArgvIntegration()]
-    if settings.sentry_lean_asgi:
+    if lean_path(settings):
         disabled += [StarletteIntegration(), FastApiIntegration()]
     return disabled
 
@@ -77,7 +83,7 @@ def install_request_middleware(app: FastAPI, settings: Settings) -> None:
     if not settings.sentry_enabled:
         return
     _quiet_sdk_debug_logger()
-    if not settings.sentry_lean_asgi:
+    if not lean_path(settings):
         return
     build = app.build_middleware_stack
     app.build_middleware_stack = (  # type: ignore[method-assign]
@@ -162,12 +168,12 @@ def _sampled_transaction(isolation: Any, scope: dict[str, Any], client: Any) -> 
     options = client.options
     if not has_tracing_enabled(options):
         return None
-    context = isolation._propagation_context
+    context = sdk.propagation_context(isolation)
     rate = _sample_rate(options, scope, context.parent_sampled)
     if client.monitor:
         rate /= 2**client.monitor.downsample_factor
     # The same dice the SDK rolls: the incoming sample_rand, else one derived from the trace id.
-    if rate <= 0 or (rate < 1 and _sample_rand(context) >= rate):
+    if rate <= 0 or (rate < 1 and sdk.sample_rand(context) >= rate):
         if client.transport:
             client.transport.record_lost_event("sample_rate", data_category="transaction")
         return None
@@ -200,13 +206,6 @@ def _sample_rate(options: dict[str, Any], scope: dict[str, Any], parent_sampled:
     except Exception:
         logger.warning("[Tracing] traces_sampler raised; unsampling trace", exc_info=True)
         return 0.0
-
-
-def _sample_rand(context: Any) -> float:
-    incoming = context._sample_rand()
-    if incoming is not None:
-        return float(incoming)
-    return _generate_sample_rand(context.trace_id)
 
 
 def _status_recorder(send: Any, transaction: Any) -> Any:

@@ -4,9 +4,9 @@ sentry-sdk 2.75's SqlalchemyIntegration starts a real span for every query, whet
 sampled transaction will ever carry it (`Scope.start_span` builds a `Span` when there is no
 parent, forks the scope, times it and throws it away). Most requests are not sampled, so
 that was the largest always-on cost of Sentry on a DB-backed endpoint (~60-90 us per query,
-see NOTES_issue5.md). This integration keeps the SDK's listeners and behaviour for sampled
-work, and for everything else records only what can still leave the process: the query
-breadcrumb, which explains a later error.
+see docs/performance.md). This integration keeps the SDK's listeners and behaviour for
+sampled work, and for everything else records only what can still leave the process: the
+query breadcrumb, which explains a later error.
 """
 
 from typing import Any
@@ -19,23 +19,12 @@ from sqlalchemy import __version__ as SQLALCHEMY_VERSION
 from sqlalchemy.engine import Engine
 from sqlalchemy.event import listen
 
-try:  # SDK internals (sentry-sdk 2.75); a release that moves them gets the stock integration
-    from sentry_sdk.integrations import _check_minimum_version
-    from sentry_sdk.integrations import sqlalchemy as sdk_sqlalchemy
-    from sentry_sdk.tracing_utils import _format_sql
-
-    _LISTENERS = (
-        sdk_sqlalchemy._before_cursor_execute,
-        sdk_sqlalchemy._after_cursor_execute,
-        sdk_sqlalchemy._handle_error,
-    )
-except (ImportError, AttributeError):
-    _LISTENERS = None
+from app.observability import _sdk_private as sdk
 
 
 def sql_integration() -> Integration:
     """The lean integration where this SDK has what it builds on, else the stock one."""
-    return LeanSqlalchemyIntegration() if _LISTENERS else SqlalchemyIntegration()
+    return LeanSqlalchemyIntegration() if sdk.lean_sql_available() else SqlalchemyIntegration()
 
 
 class LeanSqlalchemyIntegration(SqlalchemyIntegration):
@@ -44,11 +33,10 @@ class LeanSqlalchemyIntegration(SqlalchemyIntegration):
 
     @staticmethod
     def setup_once() -> None:
-        _check_minimum_version(SqlalchemyIntegration, parse_version(SQLALCHEMY_VERSION))
-        _, sdk_after, sdk_handle_error = _LISTENERS
+        sdk.check_minimum_version(SqlalchemyIntegration, parse_version(SQLALCHEMY_VERSION))
         listen(Engine, "before_cursor_execute", _before_cursor_execute)
-        listen(Engine, "after_cursor_execute", sdk_after)
-        listen(Engine, "handle_error", sdk_handle_error)
+        listen(Engine, "after_cursor_execute", sdk.sql_after_cursor_execute)
+        listen(Engine, "handle_error", sdk.sql_handle_error)
 
 
 def _before_cursor_execute(
@@ -57,7 +45,9 @@ def _before_cursor_execute(
 ) -> None:  # fmt: skip
     span = sentry_sdk.get_current_span()
     if span is not None and span.sampled:
-        _LISTENERS[0](conn, cursor, statement, parameters, context, executemany, *args)
+        sdk.sql_before_cursor_execute(
+            conn, cursor, statement, parameters, context, executemany, *args
+        )
         return
     if sentry_sdk.get_client().get_integration(SqlalchemyIntegration) is None:
         return
@@ -65,5 +55,5 @@ def _before_cursor_execute(
     # data_collection.database_query_data is off).
     with capture_internal_exceptions():
         data = {"db.executemany": True} if executemany else {}
-        message = _format_sql(cursor, statement)
+        message = sdk.format_sql(cursor, statement)
         sentry_sdk.add_breadcrumb(message=message, category="query", data=data)

@@ -27,28 +27,21 @@ DB_OPS = ("db",)
 
 @dataclass(frozen=True)
 class Budgets:
-    api_ms: float = 500
-    db_ms: float = 100
-    external_ms: float = 2000
+    api_ms: float
+    db_ms: float
+    external_ms: float
+
+    def sdk_options(self) -> dict[str, Any]:
+        """The sentry_sdk.init options that go with these budgets.
+
+        The SDK records where a query was made (file, line, function) for queries slower than
+        `db_query_source_threshold_ms`: exactly the queries over the DB budget.
+        """
+        return {"enable_db_query_source": True, "db_query_source_threshold_ms": self.db_ms}
 
 
-_budgets = Budgets()
-
-
-def configure(*, api_ms: float, db_ms: float, external_ms: float) -> dict[str, Any]:
-    """Set the budgets the transaction hook checks; return the matching sentry_sdk.init options.
-
-    The SDK records where a query was made (file, line, function) for queries slower than
-    `db_query_source_threshold_ms`: exactly the queries over the DB budget.
-    """
-    global _budgets
-    _budgets = Budgets(api_ms=api_ms, db_ms=db_ms, external_ms=external_ms)
-    return {"enable_db_query_source": True, "db_query_source_threshold_ms": db_ms}
-
-
-def mark_over_budget(event: dict[str, Any]) -> dict[str, Any]:
+def mark_over_budget(event: dict[str, Any], budgets: Budgets) -> dict[str, Any]:
     """Tag the transaction and its spans that took longer than their budget."""
-    budgets = _budgets
     tags = event.setdefault("tags", {})
     for span in event.get("spans") or ():
         kind = span_kind(span.get("op"))

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote_plus
 
-from app.core.secret_shapes import FILTERED, is_secret_number, scrub_shapes
+from app.observability.secret_shapes import FILTERED, is_secret_number, scrub_shapes
 
 __all__ = ["DEFAULT_FIELDS", "FILTERED", "Scrubber", "normalize"]
 
@@ -59,7 +59,9 @@ _WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 # A name, maybe quoted (or quoted with escaped quotes, as in the repr of a JSON body), then = or :
 _KEY_IN_TEXT = re.compile(r"(?<![\w.\-])([A-Za-z_][\w.\-]*)(?:\\*[\"'])?\s*[=:]\s*")
 # The repr of a (name, value) pair, as ASGI headers appear in frame locals: (b'x-api-key', b'...')
-_PAIR_REPR = re.compile(r"\(\s*b?(['\"])([^'\"\\]{1,128})\1\s*,\s*b?(['\"])(.*?)(?<!\\)\3\s*\)", re.S)
+_PAIR_REPR = re.compile(
+    r"\(\s*b?(['\"])([^'\"\\]{1,128})\1\s*,\s*b?(['\"])(.*?)(?<!\\)\3\s*\)", re.DOTALL
+)
 _ESCAPED_QUOTE = re.compile(r"\\+[\"']")
 # SQL and format placeholders (`password=%(password)s`, `token = ?`) are not values: kept, so
 # span descriptions of queries stay readable.

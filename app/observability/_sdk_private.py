@@ -1,0 +1,116 @@
+"""Every private sentry-sdk name the Sentry layer relies on, resolved once, in one place.
+
+The lean request path and the lean SQL integration build on internals of sentry-sdk 2.x that
+have no public equivalent. A release may rename or move any of them, so each is looked up here
+behind a guard: a missing name never raises at import time. `missing()` lists what was not
+found; the callers then fall back to the SDK's public integrations (Starlette, FastAPI,
+SQLAlchemy) instead of building on a name that is gone.
+"""
+
+import logging
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+_missing: list[str] = []
+
+
+def _resolve(module: str, name: str) -> Any:
+    try:
+        return getattr(__import__(module, fromlist=[name]), name)
+    except (ImportError, AttributeError):
+        _missing.append(f"{module}.{name}")
+        return None
+
+
+generate_sample_rand = _resolve("sentry_sdk.tracing_utils", "_generate_sample_rand")
+format_sql = _resolve("sentry_sdk.tracing_utils", "_format_sql")
+get_request_data = _resolve("sentry_sdk.integrations._asgi_common", "_get_request_data")
+RootPathInPath = _resolve("sentry_sdk.integrations._asgi_common", "_RootPathInPath")
+check_minimum_version = _resolve("sentry_sdk.integrations", "_check_minimum_version")
+sql_before_cursor_execute = _resolve("sentry_sdk.integrations.sqlalchemy", "_before_cursor_execute")
+sql_after_cursor_execute = _resolve("sentry_sdk.integrations.sqlalchemy", "_after_cursor_execute")
+sql_handle_error = _resolve("sentry_sdk.integrations.sqlalchemy", "_handle_error")
+
+
+def _has_attributes(module: str, owner: str, *names: str) -> bool:
+    cls = _resolve(module, owner)
+    absent = [name for name in names if cls is None or not hasattr(cls, name)]
+    _missing.extend(f"{module}.{owner}.{name}" for name in absent)
+    return not absent
+
+
+# Slots or methods on the classes, checked without building an instance.
+_scope_internals = _has_attributes("sentry_sdk.scope", "Scope", "_propagation_context")
+_context_internals = _has_attributes(
+    "sentry_sdk.tracing_utils", "PropagationContext", "_sample_rand"
+)
+
+
+def missing() -> tuple[str, ...]:
+    """The private names this SDK release lacks (empty when everything resolved)."""
+    return tuple(_missing)
+
+
+def lean_asgi_available() -> bool:
+    """Whether the lean request path has every internal it builds on."""
+    names = (generate_sample_rand, get_request_data, RootPathInPath)
+    return all(name is not None for name in names) and _scope_internals and _context_internals
+
+
+def lean_sql_available() -> bool:
+    """Whether the lean SQL integration has every internal it builds on."""
+    names = (
+        format_sql,
+        check_minimum_version,
+        sql_before_cursor_execute,
+        sql_after_cursor_execute,
+        sql_handle_error,
+    )
+    return all(name is not None for name in names)
+
+
+def propagation_context(scope: Any) -> Any:
+    """The scope's propagation context (trace id, parent span, incoming sample_rand)."""
+    return scope._propagation_context
+
+
+def sample_rand(context: Any) -> float:
+    """The incoming sample_rand, else one derived from the trace id: the SDK's own dice."""
+    incoming = context._sample_rand()
+    if incoming is not None:
+        return float(incoming)
+    return generate_sample_rand(context.trace_id)
+
+
+def request_data(asgi_scope: dict[str, Any]) -> dict[str, Any]:
+    """The `request` part of an event, as the SDK's ASGI integration builds it."""
+    return get_request_data(asgi_scope, RootPathInPath.EXCLUDED)
+
+
+class TransportHooks:
+    """Mixin for `HttpTransport`: the two private methods our transport extends.
+
+    `pool_options_hook` adjusts the urllib3 pool options, `on_answer` learns each request's
+    status or error. If a release renames the private methods, these overrides are simply
+    never called: the SDK's transport keeps working, with its own timeout and retries.
+    """
+
+    def _get_pool_options(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        options = super()._get_pool_options(*args, **kwargs)  # type: ignore[misc]
+        return self.pool_options_hook(options)
+
+    def _request(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            response = super()._request(*args, **kwargs)  # type: ignore[misc]
+        except Exception as exc:
+            self.on_answer(None, exc)
+            raise
+        self.on_answer(response.status, None)
+        return response
+
+    def pool_options_hook(self, options: dict[str, Any]) -> dict[str, Any]:
+        return options
+
+    def on_answer(self, status: int | None, error: BaseException | None) -> None:
+        pass

@@ -13,7 +13,7 @@ from app.core import sentry
 from app.core.config import Settings
 from app.core.db import transactional_session
 from app.core.errors import AINotConfigured, NotAuthenticated
-from app.core.security import InvalidToken, decode_token
+from app.core.security import InvalidToken, Passwords, decode_token
 from app.models import User
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -72,5 +72,10 @@ def get_ai_client(request: Request, settings: SettingsDep) -> AIClient:
     return client
 
 
+def get_passwords(request: Request) -> Passwords:
+    return request.app.state.passwords
+
+
 StorageDep = Annotated[Storage, Depends(get_storage)]
+PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
 AIClientDep = Annotated[AIClient, Depends(get_ai_client)]

@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     access_token_expire_minutes: int = Field(default=30, gt=0)
     refresh_token_expire_days: int = Field(default=14, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # Argon2id cost; the defaults are pwdlib's recommended ones (64 MiB per hash). Lower them
+    # only where passwords protect nothing, as the test suite does.
+    argon2_time_cost: int = Field(default=3, ge=1, le=20)
+    argon2_memory_kib: int = Field(default=65536, ge=64, le=1048576)
+    argon2_parallelism: int = Field(default=4, ge=1, le=16)
 
     sentry_dsn: SecretStr | None = None
     sentry_traces_sample_rate: Rate | None = None

@@ -6,29 +6,35 @@ from typing import Literal
 
 import jwt
 from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 
 ALGORITHM = "HS256"
 TokenType = Literal["access", "refresh"]
-
-_hasher = PasswordHash.recommended()
-# Verified against when the email is unknown, so a login takes as long either way.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
 class InvalidToken(Exception):
     """The token is malformed, expired, badly signed or of the wrong type."""
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+class Passwords:
+    """Argon2id hashing at the configured cost (ARGON2_TIME_COST, ARGON2_MEMORY_KIB)."""
 
+    def __init__(self, *, time_cost: int, memory_kib: int, parallelism: int) -> None:
+        self._hasher = PasswordHash(
+            (Argon2Hasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism),)
+        )
+        # Verified against when the email is unknown, so a login takes as long either way.
+        self._dummy_hash = self._hasher.hash("not-a-real-password")
 
-def verify_password(password: str, hashed: str | None) -> bool:
-    """Check a password; with no hash, spend the same time and answer False."""
-    if hashed is None:
-        _hasher.verify(password, _DUMMY_HASH)
-        return False
-    return _hasher.verify(password, hashed)
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def verify(self, password: str, hashed: str | None) -> bool:
+        """Check a password; with no hash, spend the same time and answer False."""
+        if hashed is None:
+            self._hasher.verify(password, self._dummy_hash)
+            return False
+        return self._hasher.verify(password, hashed)
 
 
 def create_token(

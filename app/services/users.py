@@ -5,7 +5,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core.errors import Conflict, InvalidCredentials
-from app.core.security import hash_password, verify_password
+from app.core.security import Passwords
 from app.models import User
 
 
@@ -14,11 +14,11 @@ def get_by_email(db: Session, *, email: str) -> User | None:
     return db.scalar(select(User).where(User.email == email.lower()))
 
 
-def register(db: Session, *, email: str, password: str, name: str) -> User:
+def register(db: Session, *, passwords: Passwords, email: str, password: str, name: str) -> User:
     """Create a user; a taken email is a Conflict."""
     if get_by_email(db, email=email) is not None:
         raise Conflict("A user with this email already exists")
-    user = User(email=email.lower(), name=name, hashed_password=hash_password(password))
+    user = User(email=email.lower(), name=name, hashed_password=passwords.hash(password))
     db.add(user)
     try:
         db.flush()
@@ -28,19 +28,21 @@ def register(db: Session, *, email: str, password: str, name: str) -> User:
     return user
 
 
-def authenticate(db: Session, *, email: str, password: str) -> User:
+def authenticate(db: Session, *, passwords: Passwords, email: str, password: str) -> User:
     """The user for these credentials; the same error for an unknown email and a wrong password."""
     user = get_by_email(db, email=email)
-    if not verify_password(password, user.hashed_password if user else None) or user is None:
+    if not passwords.verify(password, user.hashed_password if user else None) or user is None:
         raise InvalidCredentials()
     return user
 
 
-def change_password(db: Session, *, user: User, current_password: str, new_password: str) -> None:
+def change_password(
+    db: Session, *, passwords: Passwords, user: User, current_password: str, new_password: str
+) -> None:
     """Replace the password after checking the current one."""
-    if not verify_password(current_password, user.hashed_password):
+    if not passwords.verify(current_password, user.hashed_password):
         raise InvalidCredentials()
-    user.hashed_password = hash_password(new_password)
+    user.hashed_password = passwords.hash(new_password)
     db.flush()
 
 

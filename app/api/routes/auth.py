@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from app.api.deps import SessionDep, SettingsDep
+from app.api.deps import PasswordsDep, SessionDep, SettingsDep
 from app.core import sentry
 from app.core.config import Settings
 from app.core.errors import InvalidCredentials, NotAuthenticated
@@ -37,9 +37,11 @@ def _token_pair(user_id: int, settings: Settings) -> TokenPair:
     )
 
 
-def _login(db: SessionDep, settings: Settings, email: str, password: str) -> TokenPair:
+def _login(
+    db: SessionDep, passwords: PasswordsDep, settings: Settings, email: str, password: str
+) -> TokenPair:
     try:
-        user = users.authenticate(db, email=email, password=password)
+        user = users.authenticate(db, passwords=passwords, email=email, password=password)
     except InvalidCredentials:
         sentry.add_breadcrumb("Login failed", category="auth", level="warning")
         raise
@@ -48,24 +50,33 @@ def _login(db: SessionDep, settings: Settings, email: str, password: str) -> Tok
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserRead)
-def register(body: UserCreate, db: SessionDep) -> User:
+def register(body: UserCreate, db: SessionDep, passwords: PasswordsDep) -> User:
     user = users.register(
-        db, email=body.email, password=body.password.get_secret_value(), name=body.name
+        db,
+        passwords=passwords,
+        email=body.email,
+        password=body.password.get_secret_value(),
+        name=body.name,
     )
     sentry.add_breadcrumb("User registered", category="auth", data={"user_id": user.id})
     return user
 
 
 @router.post("/login")
-def login(body: LoginRequest, db: SessionDep, settings: SettingsDep) -> TokenPair:
-    return _login(db, settings, body.email, body.password.get_secret_value())
+def login(
+    body: LoginRequest, db: SessionDep, passwords: PasswordsDep, settings: SettingsDep
+) -> TokenPair:
+    return _login(db, passwords, settings, body.email, body.password.get_secret_value())
 
 
 @router.post("/token", summary="Login with the OAuth2 password form (Swagger's Authorize)")
 def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], db: SessionDep, settings: SettingsDep
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    db: SessionDep,
+    passwords: PasswordsDep,
+    settings: SettingsDep,
 ) -> TokenPair:
-    return _login(db, settings, form.username, form.password)
+    return _login(db, passwords, settings, form.username, form.password)
 
 
 @router.post("/refresh")

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, status
 
-from app.api.deps import CurrentUser, SessionDep
+from app.api.deps import CurrentUser, PasswordsDep, SessionDep
 from app.models import User
 from app.schemas import PasswordChange, UserRead
 from app.services import users
@@ -16,9 +16,12 @@ def read_me(user: CurrentUser) -> User:
 
 
 @router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
-def change_password(body: PasswordChange, user: CurrentUser, db: SessionDep) -> None:
+def change_password(
+    body: PasswordChange, user: CurrentUser, db: SessionDep, passwords: PasswordsDep
+) -> None:
     users.change_password(
         db,
+        passwords=passwords,
         user=user,
         current_password=body.current_password.get_secret_value(),
         new_password=body.new_password.get_secret_value(),

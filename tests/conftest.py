@@ -162,18 +162,6 @@ def sentry_client(
     )
 
 
-def register_and_login(
-    client: TestClient, email: str = "ada@example.com", name: str = "Ada", password: str = "correct-horse-battery"
-) -> dict[str, str]:
-    """Create a user and return the Authorization header for them."""
-    response = client.post(
-        "/api/v1/auth/register", json={"email": email, "password": password, "name": name}
-    )
-    assert response.status_code == 201, response.text
-    tokens = client.post("/api/v1/auth/login", json={"email": email, "password": password}).json()
-    return {"Authorization": f"Bearer {tokens['access_token']}"}
-
-
 def drop_session_tables(database_url: str) -> None:
     """Make every sessions query fail, the way a lost table or a broken migration would."""
     engine = create_engine(database_url)

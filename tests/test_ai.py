@@ -3,7 +3,7 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import register_and_login
+from tests.support.auth import register_and_login
 from tests.envelopes import attribute, crumbs, gen_ai_spans, spans, transaction
 from tests.fakes.fixtures import (  # noqa: F401 - fixtures
     FAKE_OPENAI_KEY,

@@ -3,7 +3,8 @@
 from datetime import timedelta
 
 from app.core.security import create_token
-from tests.conftest import TEST_SECRET_KEY, register_and_login
+from tests.conftest import TEST_SECRET_KEY
+from tests.support.auth import register_and_login
 
 PASSWORD = "correct-horse-battery"
 

@@ -8,7 +8,8 @@ from fastapi.testclient import TestClient
 
 from app.core.config import ConfigError
 from app.core.sentry import before_send_filter, before_send_transaction_filter
-from tests.conftest import make_settings, register_and_login
+from tests.conftest import make_settings
+from tests.support.auth import register_and_login
 
 TRACE_ID = "771a43a4192642f0b136d5159a501700"
 

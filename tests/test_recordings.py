@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
 from app.models import Recording
-from tests.conftest import register_and_login
+from tests.support.auth import register_and_login
 from tests.envelopes import crumbs, spans, transaction
 from tests.fakes.fixtures import (  # noqa: F401 - fixtures
     FAKE_AWS_KEY_ID,

@@ -5,7 +5,8 @@ import asyncio
 import httpx
 from fastapi import FastAPI
 
-from tests.conftest import drop_session_tables, register_and_login
+from tests.conftest import drop_session_tables
+from tests.support.auth import register_and_login
 
 TRACE_ID = "771a43a4192642f0b136d5159a501700"
 PARENT_SPAN_ID = "1234567890abcdef"

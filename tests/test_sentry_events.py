@@ -2,7 +2,8 @@
 
 from sqlalchemy import create_engine, text
 
-from tests.conftest import drop_session_tables, register_and_login
+from tests.conftest import drop_session_tables
+from tests.support.auth import register_and_login
 
 
 def test_sentry_debug_sends_the_error_and_returns_its_event_id(sentry_client, sentry_inbox):

@@ -1,6 +1,6 @@
 """Coaching sessions belong to their user."""
 
-from tests.conftest import register_and_login
+from tests.support.auth import register_and_login
 
 
 def test_create_list_and_read_sessions(client):

@@ -30,12 +30,12 @@ def health(request: Request) -> Health | JSONResponse:
 def sentry_debug_router(settings: Settings) -> APIRouter:
     """GET /sentry-debug raises ZeroDivisionError; limited per client so it cannot burn quota."""
     debug_router = APIRouter(tags=["operations"])
-    limiter = RateLimiter()
     rate = parse(settings.sentry_debug_rate_limit)
 
     @debug_router.get("/sentry-debug", responses={500: {"description": "Always: the test error"}})
     def sentry_debug(request: Request) -> None:
         client = request.client.host if request.client else "unknown"
+        limiter: RateLimiter = request.app.state.rate_limiter
         if not limiter.hit(rate, "sentry-debug", client):
             raise RateLimited(
                 f"/sentry-debug is limited to {settings.sentry_debug_rate_limit} per client",

@@ -28,7 +28,9 @@ def get_db(request: Request) -> Iterator[Session]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_db)]
+# scope="function": the commit runs when the handler returns, before the response is sent.
+# With the default scope it ran after the client already had its answer.
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def get_current_user(

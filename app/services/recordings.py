@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.clients.openai_client import AIClient
 from app.clients.storage import Storage, StoredFile
 from app.core import sentry
+from app.core.db import undo_on_rollback
 from app.core.errors import AppError, NotFound, PayloadTooLarge, UnsupportedMediaType
 from app.models import Recording, User
 from app.schemas import Feedback
@@ -42,6 +43,8 @@ def create_recording(
     upload.file.seek(0)
     with s3_call("upload"):
         storage.save(key, upload.file, size=size, content_type=content_type)
+    # Whether the flush below or the request's commit fails, no object stays without its row.
+    undo_on_rollback(db, lambda: _discard(storage, key))
     sentry.add_breadcrumb(
         "Recording stored",
         category="upload",
@@ -56,11 +59,7 @@ def create_recording(
         storage_key=key,
     )
     db.add(recording)
-    try:
-        db.flush()
-    except Exception:
-        _discard(storage, key)  # no orphan object for a row that was never written
-        raise
+    db.flush()
     return recording
 
 

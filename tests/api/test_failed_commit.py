@@ -4,46 +4,10 @@ The failure is real: a deferred constraint trigger on PostgreSQL accepts every s
 refuses the transaction only at COMMIT, the way a deferred foreign key or exclusion would.
 """
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from sqlalchemy import create_engine, text
-
 from tests.support.auth import register_and_login
-
-postgres_only = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-
-
-@pytest.fixture
-def refuse_commit(database_url: str) -> Iterator[callable]:
-    """`refuse_commit("table")`: any transaction that inserts into the table fails at COMMIT."""
-    engine = create_engine(database_url)
-    tables: list[str] = []
-
-    def install(table: str) -> None:
-        with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "CREATE OR REPLACE FUNCTION refuse_at_commit() RETURNS trigger"
-                    " LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused at commit'; END $$"
-                )
-            )
-            connection.execute(
-                text(
-                    f"CREATE CONSTRAINT TRIGGER refuse_at_commit AFTER INSERT ON {table}"
-                    " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
-                    " EXECUTE FUNCTION refuse_at_commit()"
-                )
-            )
-        tables.append(table)
-
-    yield install
-    with engine.begin() as connection:
-        for table in tables:
-            connection.execute(text(f"DROP TRIGGER IF EXISTS refuse_at_commit ON {table}"))
-        connection.execute(text("DROP FUNCTION IF EXISTS refuse_at_commit()"))
-    engine.dispose()
+from tests.support.refuse_commit import postgres_only
 
 
 @postgres_only

@@ -136,11 +136,15 @@ def _refuse(db: Session, *, user_id: int, login_id: int, now: datetime) -> NoRet
         and login.revoked_at is None
         and login.expires_at > now
     )
-    if reused:
-        login.revoked_at = now
-        # The revocation must outlive the 401 that follows, which rolls the request back.
-        db.commit()
-        _report_reuse(user_id=user_id, login_id=login_id)
+    if not reused:
+        sentry.add_breadcrumb(
+            "Token refresh refused", category="auth", level="warning", data={"reason": "ended"}
+        )
+        raise NotAuthenticated(REFRESH_REFUSED)
+    login.revoked_at = now
+    # The revocation must outlive the 401 that follows, which rolls the request back.
+    db.commit()
+    _report_reuse(user_id=user_id, login_id=login_id)
     raise NotAuthenticated(REFRESH_REFUSED)
 
 

@@ -41,12 +41,17 @@ def test_sigterm_during_a_slow_ai_call_finishes_it_then_exits(fake_openai, tmp_p
     with served(env, tmp_path) as server, httpx.Client(base_url=server.base_url) as client:
         headers = _register_and_login(client)
         session = client.post("/api/v1/sessions", headers=headers, json={"title": "Pitch"}).json()
+        session_url = f"/api/v1/sessions/{session['id']}"
+        _wait_for(  # the same early 201 as at registration
+            lambda: client.get(session_url, headers=headers).status_code == 200,
+            "the new session never became visible",
+        )
         fake_openai.fail_with(delay=SLOW_AI_S)
         replies: list[httpx.Response] = []
         call = threading.Thread(
             target=lambda: replies.append(
                 client.post(
-                    f"/api/v1/sessions/{session['id']}/messages",
+                    f"{session_url}/messages",
                     headers=headers,
                     json={"content": "How was my opening?"},
                     timeout=30,
@@ -54,7 +59,12 @@ def test_sigterm_during_a_slow_ai_call_finishes_it_then_exits(fake_openai, tmp_p
             )
         )
         call.start()
-        _wait_for(lambda: fake_openai.requests, "the AI call never reached the fake OpenAI")
+        _wait_for(
+            lambda: fake_openai.requests or replies,
+            "the AI call never reached the fake OpenAI",
+            timeout=30,
+        )
+        assert fake_openai.requests, f"answered without calling the AI: {replies[0].text}"
 
         signalled = time.monotonic()
         server.process.send_signal(signal.SIGTERM)
@@ -75,8 +85,8 @@ def test_sigterm_during_a_slow_ai_call_finishes_it_then_exits(fake_openai, tmp_p
 def _register_and_login(client: httpx.Client) -> dict[str, str]:
     user = {"email": "ada@example.com", "password": "correct-horse-battery"}
     assert client.post("/api/v1/auth/register", json={**user, "name": "Ada"}).status_code == 201
-    # Over real HTTP the 201 can arrive before the registration's commit does; a login at once
-    # may not find the user yet.
+    # Over real HTTP the 201 can arrive before the registration's commit does (the request's
+    # transaction commits after the response); a login at once may not find the user yet.
     login: list[httpx.Response] = []
     _wait_for(
         lambda: (

@@ -16,6 +16,7 @@ from app.core.config import ConfigError, Settings, load_settings
 from app.core.db import create_db_engine, session_factory
 from app.core.logging import configure_logging
 from app.core.ratelimit import RateLimiter
+from app.core.ratelimit import announce as announce_rate_limits
 from app.core.security import Passwords
 
 API_PREFIX = "/api/v1"
@@ -43,7 +44,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = session_factory(engine)
     app.state.ai_client = ai_client
     app.state.storage = build_storage(settings)
-    app.state.rate_limiter = RateLimiter()
+    app.state.rate_limiter = RateLimiter.from_settings(settings)  # fails open
+    announce_rate_limits(settings)
     app.state.passwords = Passwords(
         time_cost=settings.argon2_time_cost,
         memory_kib=settings.argon2_memory_kib,

@@ -17,6 +17,7 @@ from sentry_sdk.integrations.openai import OpenAIIntegration
 
 from app import __version__
 from app.core.config import Settings
+from app.core.ratelimit import RateLimiter
 from app.observability import filters, transport
 from app.observability.asgi import disabled_integrations, request_integrations
 from app.observability.budgets import Budgets
@@ -50,6 +51,8 @@ def build_integration(settings: Settings) -> CoachIntegration:
         storm_cap=StormCap(
             per_issue=settings.sentry_max_events_per_issue_per_minute,
             overall=settings.sentry_max_events_per_minute,
+            # Fails closed: while Redis is down, the cap counts in this process.
+            limiter=RateLimiter.from_settings(settings, fail_closed=True),
         ),
         user_fields=settings.sentry_user_fields,
         budgets=Budgets(

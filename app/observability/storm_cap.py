@@ -52,8 +52,9 @@ def fingerprint(event: dict[str, Any]) -> str:
 class StormCap:
     """Decides whether an error event may be sent; thread-safe, O(cap) per event."""
 
-    def __init__(self, *, per_issue: int, overall: int) -> None:
-        self._limiter = RateLimiter()
+    def __init__(self, *, per_issue: int, overall: int, limiter: RateLimiter | None = None):
+        # Shared through Redis when the settings say so (options.build_integration).
+        self._limiter = limiter or RateLimiter()
         self._per_issue = RateLimitItemPerMinute(per_issue) if per_issue > 0 else None
         self._overall = RateLimitItemPerMinute(overall) if overall > 0 else None
         self._lock = threading.Lock()

@@ -10,6 +10,8 @@ SQLAlchemy) instead of building on a name that is gone.
 import logging
 from typing import Any
 
+import sentry_sdk
+
 logger = logging.getLogger(__name__)
 
 _missing: list[str] = []
@@ -81,6 +83,16 @@ def sample_rand(context: Any) -> float:
     if incoming is not None:
         return float(incoming)
     return generate_sample_rand(context.trace_id)
+
+
+def scope_fingerprint() -> list[str] | None:
+    """A custom fingerprint set on the current or the isolation scope (it decides grouping)."""
+    # The public `Scope.fingerprint` has a setter only.
+    for scope in (sentry_sdk.get_current_scope(), sentry_sdk.get_isolation_scope()):
+        custom = getattr(scope, "_fingerprint", None)
+        if custom:
+            return list(custom)
+    return None
 
 
 def request_data(asgi_scope: dict[str, Any]) -> dict[str, Any]:

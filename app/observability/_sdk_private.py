@@ -57,6 +57,25 @@ def missing() -> tuple[str, ...]:
     return tuple(_missing)
 
 
+def warn_if_missing() -> None:
+    """At start-up: one warning naming what this SDK release lacks and what is used instead."""
+    if not _missing:
+        return
+    instead = []
+    if not lean_asgi_available():
+        instead.append("the stock Starlette/FastAPI integrations")
+    if not lean_sql_available():
+        instead.append("the stock SQLAlchemy integration")
+    if not transport_lanes_available():
+        instead.append("the SDK's single transport queue")
+    logger.warning(
+        "sentry-sdk %s lacks %s; using %s",
+        sentry_sdk.VERSION,
+        ", ".join(_missing),
+        " and ".join(instead) or "the public API only",
+    )
+
+
 def lean_asgi_available() -> bool:
     """Whether the lean request path has every internal it builds on."""
     names = (generate_sample_rand, get_request_data, RootPathInPath)

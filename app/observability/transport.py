@@ -119,6 +119,7 @@ class ResilientTransport(TransportHooks, HttpTransport):
         self.last_status: int | None = None
         self.last_error: BaseException | None = None
         self._drop_lock = threading.Lock()
+        self._answer = threading.local()
         self._last_logged: dict[str, float] = {}
         super().__init__(options)
         size = options["transport_queue_size"]
@@ -185,6 +186,7 @@ class ResilientTransport(TransportHooks, HttpTransport):
 
     def on_answer(self, status: int | None, error: BaseException | None) -> None:
         self.last_status, self.last_error = status, error
+        self._answer.status = status  # per sending thread: the lanes send in parallel
 
     def record_lost_event(
         self,
@@ -195,20 +197,24 @@ class ResilientTransport(TransportHooks, HttpTransport):
         quantity: int = 1,
     ) -> None:
         category = item.data_category if item is not None else data_category
+        ours = self._reason(reason)  # the client report keeps the SDK's own
         with self._drop_lock:
-            self.dropped[reason, str(category)] += quantity
-            due = (
-                time.monotonic() - self._last_logged.get(reason, -LOG_INTERVAL_S) >= LOG_INTERVAL_S
-            )
-            if due and reason in OUTAGE_REASONS:
-                self._last_logged[reason] = time.monotonic()
-        if due and reason in OUTAGE_REASONS:
+            self.dropped[ours, str(category)] += quantity
+            due = time.monotonic() - self._last_logged.get(ours, -LOG_INTERVAL_S) >= LOG_INTERVAL_S
+            if due and ours in OUTAGE_REASONS:
+                self._last_logged[ours] = time.monotonic()
+        if due and ours in OUTAGE_REASONS:
             logger.warning(
-                "Sentry is not taking events (%s): dropped so far %s",
-                reason,
-                self.drop_summary(),
+                "Sentry is not taking events (%s): dropped so far %s", ours, self.drop_summary()
             )
         super().record_lost_event(reason, data_category, item, quantity=quantity)
+
+    def _reason(self, reason: str) -> str:
+        # sentry-sdk reports any unexpected HTTP answer as a network error; but Sentry did
+        # answer (401, 500...), which tells whoever reads the log something else.
+        if reason == "network_error" and getattr(self._answer, "status", None) is not None:
+            return "send_error"
+        return reason
 
     def drop_summary(self) -> dict[str, int]:
         """Dropped items so far, by "reason/category"."""

@@ -117,6 +117,11 @@ def done_serving(token: Any) -> None:
     _asgi_scope.reset(token)
 
 
+def in_request() -> bool:
+    """Whether a request is being served in this context (its isolation scope is its own)."""
+    return _asgi_scope.get() is not None
+
+
 def current_route() -> str | None:
     """The route template of the request being served, once routed; None outside a request."""
     asgi_scope = _asgi_scope.get()

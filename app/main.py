@@ -8,6 +8,7 @@ from fastapi import APIRouter, FastAPI
 from app import __version__
 from app.api.errors import install_error_handlers
 from app.api.routes import auth, ops, recordings, sessions, users
+from app.api.server_errors import keep_connection_after_500
 from app.api.upload_limit import MULTIPART_OVERHEAD, UploadSizeLimit
 from app.clients.openai_client import build_ai_client
 from app.clients.storage import build_storage
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app, send_validation_errors=settings.sentry_send_validation_errors)
     sentry.instrument_app(app, settings)
+    keep_connection_after_500(app)  # outermost
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, users, sessions, recordings):

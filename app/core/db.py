@@ -39,13 +39,17 @@ class Base(DeclarativeBase):
 
 
 def create_db_engine(database_url: str) -> Engine:
-    """An engine for the URL; SQLite gets its folder created and foreign keys switched on."""
+    """An engine for the URL; SQLite gets its folder created and foreign keys switched on.
+
+    Bound parameters are the users' text (prompts, replies, names, password hashes): they never
+    appear in exception messages, so not in logs or Sentry either (`hide_parameters`).
+    """
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False})
+    engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 

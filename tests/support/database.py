@@ -1,0 +1,91 @@
+"""Database fixtures: a fresh SQLite file, and PostgreSQL where it runs."""
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app.core.db import Base
+
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+POSTGRES_ADDRESS = f"{make_url(POSTGRES_URL).host}:{make_url(POSTGRES_URL).port or 5432}"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _postgres_reachable() -> bool:
+    url = make_url(POSTGRES_URL)
+    try:
+        with socket.create_connection((url.host, url.port or 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    if not _postgres_reachable():
+        if IN_CI:
+            pytest.fail(f"CI=true but PostgreSQL is not reachable at {POSTGRES_ADDRESS}")
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADDRESS}: skipped the PostgreSQL run")
+    engine = create_engine(POSTGRES_URL)
+    Base.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    yield POSTGRES_URL
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty schema on each backend for every test."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'app.db'}"
+        engine = create_engine(url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        yield url
+        return
+    url = request.getfixturevalue("postgres_url")
+    yield url
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)  # tests may drop a table to provoke a DB failure
+    with engine.begin() as connection:
+        tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+def drop_session_tables(database_url: str) -> None:
+    """Make every sessions query fail, the way a lost table or a broken migration would."""
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE recordings"))  # it references coaching_sessions
+        connection.execute(text("DROP TABLE messages"))
+        connection.execute(text("DROP TABLE coaching_sessions"))
+    engine.dispose()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Say in one line whether the PostgreSQL run happened."""
+    postgres = [
+        report
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if "[postgresql]" in getattr(report, "nodeid", "") and getattr(report, "when", "") == "setup"
+    ]
+    if not postgres:
+        return
+    if all(report.skipped for report in postgres):
+        terminalreporter.write_line(
+            f"PostgreSQL not reachable at {POSTGRES_ADDRESS}: skipped the PostgreSQL run "
+            "(SQLite only)"
+        )
+    else:
+        terminalreporter.write_line(f"PostgreSQL run: used {POSTGRES_ADDRESS}")

@@ -2,6 +2,7 @@
 
 import os
 import socket
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,17 +30,27 @@ def _postgres_reachable() -> bool:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
+    """A database of this run's own on the PostgreSQL server, dropped at the end.
+
+    Several checkouts run the suite against one server at the same time: in a shared database
+    they would drop and truncate each other's tables mid-test.
+    """
     if not _postgres_reachable():
         if IN_CI:
             pytest.fail(f"CI=true but PostgreSQL is not reachable at {POSTGRES_ADDRESS}")
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADDRESS}: skipped the PostgreSQL run")
-    engine = create_engine(POSTGRES_URL)
-    Base.metadata.drop_all(engine)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    server = make_url(POSTGRES_URL)
+    private = server.set(database=f"{server.database}_{uuid.uuid4().hex[:12]}")
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{private.database}"'))
+    engine = create_engine(private)
     Base.metadata.create_all(engine)
     engine.dispose()
-    yield POSTGRES_URL
+    yield private.render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{private.database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -17,66 +17,57 @@ def test_unhandled_error_without_sentry_still_answers_a_json_500(client):
     }
 
 
-def test_client_errors_send_no_events(sentry_client, sentry_inbox):
+def test_client_errors_send_no_events_and_are_traced_with_their_status(
+    sentry_client, sentry_inbox
+):
+    headers = register_and_login(sentry_client)
+    sentry_inbox.transactions()  # sent the sign-up's transactions, so that clear() forgets them
+    sentry_inbox.clear()
+
     responses = [
         sentry_client.get("/api/v1/nowhere"),
         sentry_client.get("/api/v1/users/me"),
         sentry_client.post("/api/v1/auth/login", json={"email": "a@example.com", "password": "x"}),
         sentry_client.post("/api/v1/auth/register", json={"email": "nope"}),
         sentry_client.delete("/api/v1/auth/login"),
+        sentry_client.get("/api/v1/sessions/999", headers=headers),
     ]
 
-    assert [r.status_code for r in responses] == [404, 401, 401, 422, 405]
+    assert [r.status_code for r in responses] == [404, 401, 401, 422, 405, 404]
     assert sentry_inbox.events() == []
-    assert len(sentry_inbox.transactions()) == 5  # traced, just not errors
+    traced = sorted(
+        (t["transaction"], t["contexts"]["trace"]["status"]) for t in sentry_inbox.transactions()
+    )
+    assert traced == [  # every one traced, with the status its code maps to
+        ("/api/v1/auth/login", "invalid_argument"),  # 405
+        ("/api/v1/auth/login", "unauthenticated"),
+        ("/api/v1/auth/register", "invalid_argument"),  # 422
+        ("/api/v1/nowhere", "not_found"),
+        ("/api/v1/sessions/{session_id}", "not_found"),
+        ("/api/v1/users/me", "unauthenticated"),
+    ]
 
 
-def test_client_errors_are_not_captured(sentry_client, sentry_inbox):
-    headers = register_and_login(sentry_client)
-
-    assert sentry_client.get("/api/v1/users/me").status_code == 401
-    assert sentry_client.get("/api/v1/sessions/999", headers=headers).status_code == 404
-    assert sentry_client.post("/api/v1/sessions", json={}, headers=headers).status_code == 422
-
-    assert sentry_inbox.events() == []
-    statuses = {
-        t["transaction"]: t["contexts"]["trace"]["status"] for t in sentry_inbox.transactions()
-    }
-    assert statuses["/api/v1/sessions/{session_id}"] == "not_found"
 
 
-def test_client_errors_and_health_checks_send_nothing(sentry_client, sentry_inbox):
-    assert sentry_client.get("/health").status_code == 200
-    assert sentry_client.post("/api/v1/auth/register", json={"email": "x"}).status_code == 422
-    assert sentry_client.get("/api/v1/users/me").status_code == 401
-    assert sentry_client.get("/nowhere").status_code == 404
-
-    assert sentry_inbox.events() == []
-    names = [t["transaction"] for t in sentry_inbox.transactions()]
-    assert "/health" not in names
 
 
-def test_validation_errors_are_sent_when_asked(client_factory, sentry_inbox):
+def test_validation_errors_are_sent_as_scrubbed_warnings_when_asked(client_factory, sentry_inbox):
     client = client_factory(sentry_dsn=sentry_inbox.dsn, sentry_send_validation_errors=True)
 
-    assert client.post("/api/v1/auth/register", json={"email": "nope"}).status_code == 422
-    client.get("/api/v1/users/me")
-
-    (event,) = sentry_inbox.events()
-    assert event["level"] == "warning"
-    assert event["message"] == "Validation error on POST /api/v1/auth/register"
-
-
-def test_validation_errors_can_be_sent_as_scrubbed_warnings(client_factory, sentry_inbox):
-    client = client_factory(sentry_dsn=sentry_inbox.dsn, sentry_send_validation_errors=True)
     response = client.post(
         "/api/v1/auth/register", json={"email": "bad", "password": "pw-secret-7", "name": "A"}
     )
     assert response.status_code == 422
+    assert client.get("/api/v1/users/me").status_code == 401  # other client errors: still nothing
+
     [event] = sentry_inbox.events()
     assert event["level"] == "warning"
+    assert event["message"] == "Validation error on POST /api/v1/auth/register"
     assert event["request"]["data"]["password"] == "[Filtered]"
     assert b"pw-secret-7" not in sentry_inbox.all_bytes()
+
+
 
 
 def test_a_deliberate_5xx_http_exception_is_captured_and_a_4xx_is_not(

@@ -4,6 +4,7 @@ Fixtures shared by many modules are registered here through `pytest_plugins`; te
 never import fixtures.
 """
 
+import os
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -23,6 +24,24 @@ from tests.support.sentry_inbox import SentryInbox  # noqa: E402
 from tests.support.settings import make_settings  # noqa: E402
 
 pytest_plugins = ["tests.support.database", "tests.support.fakes"]
+
+# What the app, sentry-sdk, openai and boto3 read from the environment. A developer's shell must
+# not turn Sentry on in a "Sentry off" test, point a test at a real database, or lend it real
+# credentials.
+APP_VARIABLE_PREFIXES = ("SENTRY_", "RAILWAY_", "OPENAI_", "AWS_", "S3_", "ARGON2_")
+APP_VARIABLES = {name.upper() for name in Settings.model_fields} | {"DATABASE_URL", "REDIS_URL"}
+
+
+def is_app_variable(name: str) -> bool:
+    upper = name.upper()  # pydantic-settings matches names whatever their case
+    return upper.startswith(APP_VARIABLE_PREFIXES) or upper in APP_VARIABLES
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts without the app's variables; a test that needs one sets it itself."""
+    for name in [name for name in os.environ if is_app_variable(name)]:
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 import asyncio
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from tests.support.auth import register_and_login
@@ -38,8 +39,7 @@ def test_transaction_is_named_by_route_template_with_status_user_and_db_spans(
     assert "/api/v1/sessions" in {t["transaction"] for t in transactions}  # the POST, by template
 
 
-
-
+@pytest.mark.both_backends
 def test_error_event_carries_request_data_body_user_and_route_once(
     sentry_client, sentry_inbox, database_url
 ):
@@ -86,6 +86,7 @@ async def _failing_requests(
     return [(user, response) for (user, _), response in zip(calls, responses, strict=True)]
 
 
+@pytest.mark.both_backends
 def test_user_context_never_bleeds_across_concurrent_requests(
     sentry_client, sentry_inbox, database_url
 ):
@@ -109,13 +110,7 @@ def test_user_context_never_bleeds_across_concurrent_requests(
         assert str(auth["data"]["user_id"]) == event["user"]["id"]
 
 
-
-
-
-
-def test_outgoing_http_calls_carry_the_request_trace(
-    client_factory, sentry_inbox, httpserver
-):
+def test_outgoing_http_calls_carry_the_request_trace(client_factory, sentry_inbox, httpserver):
     """What the OpenAI and S3 clients rely on: the SDK's HTTP integrations see our trace."""
     from fastapi.testclient import TestClient
 

@@ -1,6 +1,6 @@
 """Error events from real requests, read from the envelopes the SDK really posts to the inbox."""
 
-
+import pytest
 from sqlalchemy import create_engine, text
 
 from tests.support.auth import register_and_login
@@ -26,6 +26,7 @@ def test_sentry_debug_sends_the_error_and_returns_its_event_id(sentry_client, se
     assert len(sentry_inbox.events()) == 1
 
 
+@pytest.mark.both_backends
 def test_db_failure_is_a_500_with_the_sqlalchemy_error_and_the_user(
     sentry_client, sentry_inbox, database_url
 ):
@@ -42,8 +43,7 @@ def test_db_failure_is_a_500_with_the_sqlalchemy_error_and_the_user(
     assert "auth" in categories
 
 
-
-
+@pytest.mark.both_backends
 def test_secrets_are_filtered_from_every_part_of_a_failing_request(
     sentry_client, sentry_inbox, database_url
 ):

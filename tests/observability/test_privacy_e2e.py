@@ -103,6 +103,7 @@ def test_non_secrets_next_to_secrets_survive(privacy_client, sentry_inbox):
     assert "keep" in frame_vars["local_tree"] and "aa11" not in str(frame_vars)
 
 
+@pytest.mark.both_backends
 def test_db_failure_during_login_sends_neither_the_password_nor_the_tokens(
     privacy_client, sentry_inbox, database_url
 ):

@@ -1,9 +1,12 @@
 """SQL queries in Sentry: a breadcrumb on every error, even when nothing is traced."""
 
+import pytest
+
 from tests.support.auth import register_and_login
 from tests.support.database import drop_session_tables
 
 
+@pytest.mark.both_backends
 def test_unsampled_request_error_carries_its_queries_as_breadcrumbs(
     client_factory, sentry_inbox, database_url
 ):

@@ -1,5 +1,7 @@
-"""Transcription and feedback failures, and an upload whose row fails: one event, nothing half-stored."""
+"""Transcription and feedback failures, and an upload whose row fails: one event each, nothing
+half-stored."""
 
+import pytest
 from sqlalchemy import text
 
 from scripts.fakes.openai_server import FakeOpenAI
@@ -27,6 +29,7 @@ def test_transcription_failure_event_carries_the_ai_breadcrumb(
     assert b"AUDIO-CONTENT-MARKER" not in sentry_inbox.all_bytes()
 
 
+@pytest.mark.both_backends
 def test_invalid_feedback_json_is_502_one_event_and_nothing_stored(
     client_factory, ai_settings, sentry_inbox, fake_openai: FakeOpenAI
 ) -> None:
@@ -48,6 +51,7 @@ def test_invalid_feedback_json_is_502_one_event_and_nothing_stored(
     assert detail["feedback"] is None
 
 
+@pytest.mark.both_backends
 def test_upload_breadcrumb_on_an_event_and_no_orphan_when_the_row_fails(
     client_factory, sentry_inbox, tmp_path, database_url
 ) -> None:

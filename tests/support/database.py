@@ -30,33 +30,46 @@ def _postgres_reachable() -> bool:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    """A database of this run's own on the PostgreSQL server, dropped at the end.
+    """A schema of this run's own on the PostgreSQL server, dropped at the end.
 
-    Several checkouts run the suite against one server at the same time: in a shared database
-    they would drop and truncate each other's tables mid-test.
+    Several checkouts run the suite against one server at the same time: sharing tables, they
+    would drop and truncate each other's mid-test. A schema, unlike a database, is dropped at
+    once (DROP DATABASE waits for a checkpoint).
     """
     if not _postgres_reachable():
         if IN_CI:
             pytest.fail(f"CI=true but PostgreSQL is not reachable at {POSTGRES_ADDRESS}")
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADDRESS}: skipped the PostgreSQL run")
-    server = make_url(POSTGRES_URL)
-    private = server.set(database=f"{server.database}_{uuid.uuid4().hex[:12]}")
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{private.database}"'))
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    # Every connection of the run, the app's included, finds only this schema's tables.
+    private = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
     engine = create_engine(private)
     Base.metadata.create_all(engine)
     engine.dispose()
     yield private.render_as_string(hide_password=False)
     with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{private.database}" WITH (FORCE)'))
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked `both_backends` run on SQLite and on PostgreSQL; the others on SQLite."""
+    if "database_url" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "both_backends"
+    ):
+        metafunc.parametrize("database_url", BACKENDS, indirect=True)
+
+
+@pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty schema on each backend for every test."""
-    if request.param == "sqlite":
+    """A fresh, empty schema for every test: SQLite, or PostgreSQL where the backend matters."""
+    if getattr(request, "param", "sqlite") == "sqlite":
         url = f"sqlite:///{tmp_path / 'app.db'}"
         engine = create_engine(url)
         Base.metadata.create_all(engine)
@@ -89,7 +102,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         report
         for reports in terminalreporter.stats.values()
         for report in reports
-        if "[postgresql]" in getattr(report, "nodeid", "") and getattr(report, "when", "") == "setup"
+        if "postgres" in getattr(report, "keywords", {}) and getattr(report, "when", "") == "setup"
     ]
     if not postgres:
         return

@@ -2,8 +2,13 @@
 
 from datetime import timedelta
 
+import pytest
+
 from app.core.security import create_token
 from tests.support.settings import TEST_SECRET_KEY
+
+# The basics of the data a user keeps: on both databases.
+pytestmark = pytest.mark.both_backends
 
 PASSWORD = "correct-horse-battery"
 
@@ -39,7 +44,10 @@ def test_invalid_body_is_a_422_that_does_not_echo_the_password(client):
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "validation_error"
-    assert {tuple(error["loc"]) for error in body["detail"]} >= {("body", "email"), ("body", "password")}
+    assert {tuple(error["loc"]) for error in body["detail"]} >= {
+        ("body", "email"),
+        ("body", "password"),
+    }
     assert "tiny" not in response.text
 
 
@@ -94,7 +102,10 @@ def test_an_access_token_is_not_a_refresh_token_and_vice_versa(client):
 def test_expired_and_garbage_refresh_tokens_are_refused(client):
     _register(client)
     expired = create_token(
-        subject="1", token_type="refresh", lifetime=timedelta(seconds=-1), secret_key=TEST_SECRET_KEY
+        subject="1",
+        token_type="refresh",
+        lifetime=timedelta(seconds=-1),
+        secret_key=TEST_SECRET_KEY,
     )
     for token in (expired, "garbage"):
         response = client.post("/api/v1/auth/refresh", json={"refresh_token": token})

@@ -1,8 +1,9 @@
 """Health check, and /sentry-debug with its safety catches."""
 
+import pytest
 
 
-
+@pytest.mark.both_backends
 def test_health_checks_the_database(client):
     response = client.get("/health")
     assert response.status_code == 200

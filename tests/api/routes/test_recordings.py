@@ -1,7 +1,12 @@
 """Recordings on the local folder: upload, read, download, and other users' recordings."""
 
+import pytest
+
 from tests.support.auth import register_and_login
 from tests.support.recordings import AUDIO, recording_count, stored_files, upload
+
+# The basics of the data a user keeps: on both databases.
+pytestmark = pytest.mark.both_backends
 
 
 def test_local_upload_read_and_streamed_download(client_factory, tmp_path) -> None:
@@ -42,10 +47,15 @@ def test_another_users_recording_does_not_exist(client_factory, ai_settings) -> 
     recording_id = upload(client, register_and_login(client)).json()["id"]
     intruder = register_and_login(client, email="eve@example.com", name="Eve")
 
-    for method, suffix in [("get", ""), ("get", "/download"),
-                           ("post", "/transcription"), ("post", "/feedback")]:
-        response = client.request(method, f"/api/v1/recordings/{recording_id}{suffix}",
-                                  headers=intruder)
+    for method, suffix in [
+        ("get", ""),
+        ("get", "/download"),
+        ("post", "/transcription"),
+        ("post", "/feedback"),
+    ]:
+        response = client.request(
+            method, f"/api/v1/recordings/{recording_id}{suffix}", headers=intruder
+        )
         assert response.status_code == 404, suffix
         assert response.json()["code"] == "not_found"
 

@@ -1,6 +1,11 @@
 """Coaching sessions belong to their user."""
 
+import pytest
+
 from tests.support.auth import register_and_login
+
+# The basics of the data a user keeps: on both databases.
+pytestmark = pytest.mark.both_backends
 
 
 def test_create_list_and_read_sessions(client):

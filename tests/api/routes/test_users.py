@@ -1,6 +1,11 @@
 """The account endpoints: change the password, delete the account."""
 
+import pytest
+
 from tests.support.auth import register_and_login
+
+# The basics of the data a user keeps: on both databases.
+pytestmark = pytest.mark.both_backends
 
 PASSWORD = "correct-horse-battery"
 

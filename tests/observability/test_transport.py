@@ -1,4 +1,4 @@
-"""A sick Sentry is invisible to users: the real service under uvicorn, against five sick modes.
+"""A sick Sentry changes no answer: the real service under uvicorn, against five sick modes.
 
 All modes (and a healthy run to compare with) run at once, each in its own uvicorn process
 against its own misbehaving endpoint, so the whole file takes about as long as one run. The
@@ -21,8 +21,8 @@ from scripts.fakes.sick_sentry import SickSentry
 SICK_MODES = ("hang", "slow", "ratelimit", "error500", "refused")
 SHUTDOWN_TIMEOUT_S = 2.0
 SHUTDOWN_MARGIN_S = 3.0  # generous: interpreter exit and uvicorn's own shutdown on a busy box
-ROUNDS = 4
-QUEUE_SIZE = 10  # small, so that 4 rounds overflow it while Sentry does not answer
+ROUNDS = 3
+QUEUE_SIZE = 6  # small, so that 3 rounds overflow it while Sentry does not answer
 
 
 def _env(sentry: SickSentry, database_url: str) -> dict[str, str]:
@@ -34,6 +34,10 @@ def _env(sentry: SickSentry, database_url: str) -> dict[str, str]:
         "SENTRY_SHUTDOWN_TIMEOUT": str(SHUTDOWN_TIMEOUT_S),
         "SENTRY_TRANSPORT_QUEUE_SIZE": str(QUEUE_SIZE),
         "LOG_LEVEL": "INFO",
+        # Cheap password hashing: each round signs in, and six servers share the CPU.
+        "ARGON2_TIME_COST": "1",
+        "ARGON2_MEMORY_KIB": "64",
+        "ARGON2_PARALLELISM": "1",
     }
 
 
@@ -57,14 +61,15 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
     healthy = results["healthy"].median_ms
     print("\nmode        median ms  ratio vs healthy  shutdown s")
     for mode, run in results.items():
-        print(
-            f"{mode:<10}  {run.median_ms:9.1f}  {run.median_ms / healthy:16.2f}  {run.shutdown_s:10.2f}"
-        )
+        ratio = run.median_ms / healthy
+        print(f"{mode:<10}  {run.median_ms:9.1f}  {ratio:16.2f}  {run.shutdown_s:10.2f}")
     yield results
 
 
 @pytest.mark.parametrize("mode", ("healthy", *SICK_MODES))
-def test_users_notice_nothing_and_shutdown_is_bounded(runs: dict[str, Run], mode: str):
+def test_every_request_is_answered_as_usual_and_shutdown_is_bounded(
+    runs: dict[str, Run], mode: str
+):
     run = runs[mode]
 
     failures = [(path, wanted, got) for path, wanted, got in run.statuses if wanted != got]

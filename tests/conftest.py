@@ -37,11 +37,14 @@ def is_app_variable(name: str) -> bool:
     return upper.startswith(APP_VARIABLE_PREFIXES) or upper in APP_VARIABLES
 
 
-@pytest.fixture(autouse=True)
-def _hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test starts without the app's variables; a test that needs one sets it itself."""
-    for name in [name for name in os.environ if is_app_variable(name)]:
-        monkeypatch.delenv(name)
+@pytest.fixture(scope="session", autouse=True)
+def _hermetic_environment() -> Iterator[None]:
+    """The run starts without the app's variables, before any fixture of any scope: a test that
+    needs one sets it with `monkeypatch.setenv`, which puts things back after it."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for name in [name for name in os.environ if is_app_variable(name)]:
+            monkeypatch.delenv(name)
+        yield
 
 
 @pytest.fixture(scope="session")

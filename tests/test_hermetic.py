@@ -26,8 +26,17 @@ def test_sentry_off_tests_stay_off_with_a_dsn_exported_in_the_shell():
             "OPENAI_API_KEY": "sk-from-the-shell",
         }
         result = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not postgres",
-             *SENTRY_OFF_TESTS],
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-m",
+                "not postgres",
+                *SENTRY_OFF_TESTS,
+            ],
             cwd=ROOT,
             env=shell,
             capture_output=True,

@@ -48,8 +48,9 @@ class FakeOpenAI:
     def base_url(self) -> str:
         return f"http://{self.server.host}:{self.server.port}/v1"
 
-    def fail_with(self, *, status: int | None = None, delay: float = 0.0,
-                  bad_json: bool = False) -> None:
+    def fail_with(
+        self, *, status: int | None = None, delay: float = 0.0, bad_json: bool = False
+    ) -> None:
         self.status, self.delay, self.bad_json = status, delay, bad_json
 
     def request_id(self) -> str:
@@ -78,10 +79,15 @@ class FakeOpenAI:
         upload = request.files["file"]
         request_id = self.request_id()
         with self._lock:
-            self.requests.append({
-                "path": request.path, "model": request.form.get("model"),
-                "audio": upload.read(), "content_type": upload.mimetype, "id": request_id,
-            })
+            self.requests.append(
+                {
+                    "path": request.path,
+                    "model": request.form.get("model"),
+                    "audio": upload.read(),
+                    "content_type": upload.mimetype,
+                    "id": request_id,
+                }
+            )
         return self._respond({"text": TRANSCRIPT, "usage": TRANSCRIPTION_USAGE}, request_id)
 
 
@@ -91,15 +97,21 @@ def _completion(model: str, content: str) -> dict[str, Any]:
         "object": "chat.completion",
         "created": int(time.time()),
         "model": model,
-        "choices": [{
-            "index": 0,
-            "message": {"role": "assistant", "content": content},
-            "finish_reason": "stop",
-        }],
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": "stop",
+            }
+        ],
         "usage": CHAT_USAGE,
     }
 
 
 def _json(body: dict[str, Any], status: int, request_id: str) -> Response:
-    return Response(json.dumps(body), status=status, content_type="application/json",
-                    headers={"x-request-id": request_id})
+    return Response(
+        json.dumps(body),
+        status=status,
+        content_type="application/json",
+        headers={"x-request-id": request_id},
+    )

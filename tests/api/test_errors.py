@@ -17,9 +17,7 @@ def test_unhandled_error_without_sentry_still_answers_a_json_500(client):
     }
 
 
-def test_client_errors_send_no_events_and_are_traced_with_their_status(
-    sentry_client, sentry_inbox
-):
+def test_client_errors_send_no_events_and_are_traced_with_their_status(sentry_client, sentry_inbox):
     headers = register_and_login(sentry_client)
     sentry_inbox.transactions()  # sent the sign-up's transactions, so that clear() forgets them
     sentry_inbox.clear()
@@ -48,10 +46,6 @@ def test_client_errors_send_no_events_and_are_traced_with_their_status(
     ]
 
 
-
-
-
-
 def test_validation_errors_are_sent_as_scrubbed_warnings_when_asked(client_factory, sentry_inbox):
     client = client_factory(sentry_dsn=sentry_inbox.dsn, sentry_send_validation_errors=True)
 
@@ -68,11 +62,7 @@ def test_validation_errors_are_sent_as_scrubbed_warnings_when_asked(client_facto
     assert b"pw-secret-7" not in sentry_inbox.all_bytes()
 
 
-
-
-def test_a_deliberate_5xx_http_exception_is_captured_and_a_4xx_is_not(
-    client_factory, sentry_inbox
-):
+def test_a_deliberate_5xx_http_exception_is_captured_and_a_4xx_is_not(client_factory, sentry_inbox):
     from fastapi import HTTPException
 
     from app.api.errors import install_error_handlers

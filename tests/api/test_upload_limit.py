@@ -22,8 +22,10 @@ def test_oversized_upload_is_413_and_stores_nothing(client_factory, tmp_path, si
 def test_oversized_chunked_upload_is_stopped_while_streaming(client_factory, tmp_path) -> None:
     client = client_factory(local_storage_dir=tmp_path / "rec", max_upload_mb=1)
     headers = register_and_login(client)
-    head = (b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n'
-            b"Content-Type: audio/wav\r\n\r\n")
+    head = (
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n'
+        b"Content-Type: audio/wav\r\n\r\n"
+    )
 
     def body():  # no Content-Length: the server only learns the size by reading
         yield head
@@ -31,8 +33,11 @@ def test_oversized_chunked_upload_is_stopped_while_streaming(client_factory, tmp
             yield b"\0" * (256 * 1024)
         yield b"\r\n--b--\r\n"
 
-    response = client.post("/api/v1/recordings", content=body(), headers={
-        **headers, "Content-Type": "multipart/form-data; boundary=b"})
+    response = client.post(
+        "/api/v1/recordings",
+        content=body(),
+        headers={**headers, "Content-Type": "multipart/form-data; boundary=b"},
+    )
 
     assert response.status_code == 413
     assert response.json()["code"] == "payload_too_large"

@@ -1,4 +1,5 @@
-"""The face, app.core.sentry: the start-up line, and the helpers (no-ops while Sentry is off, scoped to one event when on)."""
+"""The face, app.core.sentry: the start-up line, and the helpers (no-ops while Sentry is off,
+scoped to one event when on)."""
 
 import logging
 
@@ -66,9 +67,11 @@ def test_a_second_capture_of_the_same_exception_returns_the_id_that_was_sent(sen
 
 def test_transactions_and_spans_reach_sentry_with_their_data(sentry_inbox):
     _init(sentry_inbox)
-    with sentry.start_transaction("nightly-cleanup", op="task", batch=7):
-        with sentry.start_span("db.cleanup", "delete expired sessions", rows=3):
-            pass
+    with (
+        sentry.start_transaction("nightly-cleanup", op="task", batch=7),
+        sentry.start_span("db.cleanup", "delete expired sessions", rows=3),
+    ):
+        pass
 
     [transaction] = sentry_inbox.transactions()
     assert transaction["transaction"] == "nightly-cleanup"

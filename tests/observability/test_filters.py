@@ -1,4 +1,5 @@
-"""The before-send hooks: the user's fields, no request body on transactions, never an unscrubbed event."""
+"""The before-send hooks: the user's fields, no request body on transactions, and never an
+unscrubbed event."""
 
 import logging
 

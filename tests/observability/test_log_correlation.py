@@ -1,4 +1,5 @@
-"""Log lines and Sentry events lead to each other: trace and event ids on every line, one event per error."""
+"""Log lines and Sentry events lead to each other: trace and event ids on every line, one event
+per error."""
 
 import logging
 import re

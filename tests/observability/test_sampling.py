@@ -1,4 +1,5 @@
-"""Which requests are traced: never the noise, the caller's decision when there is one, per-route rates."""
+"""Which requests are traced: never the noise, the caller's decision when there is one, and
+per-route rates."""
 
 import pytest
 
@@ -45,10 +46,6 @@ def test_an_incoming_sampling_decision_is_followed_and_its_trace_continued(
         trace = transaction["contexts"]["trace"]
         assert (trace["trace_id"], trace["parent_span_id"]) == (TRACE_ID, PARENT_SPAN_ID)
         assert transaction["transaction"] == "/api/v1/users/me"
-
-
-
-
 
 
 def test_per_route_rates_longest_prefix_wins(client_factory, sentry_inbox):

@@ -18,8 +18,9 @@ SIGNED_URL = (
     "&X-Amz-Signature=" + "ab12" * 16
 )
 _texts = st.sampled_from(
-    ["password=hunter2 x", JWT, AWS_SECRET, SIGNED_URL, "Bearer abcdefgh1234", "4111 1111 1111 1111",
-     "SELECT * FROM users WHERE password = ?", "plain words", "2026-11-29T10:20:41Z", ""]
+    ["password=hunter2 x", JWT, AWS_SECRET, SIGNED_URL, "Bearer abcdefgh1234",
+     "4111 1111 1111 1111", "SELECT * FROM users WHERE password = ?", "plain words",
+     "2026-11-29T10:20:41Z", ""]
 ) | st.text(max_size=30)  # fmt: skip
 _keys = st.sampled_from(["note", "password", "token", "trace_id", "timestamp", "db.system",
                          "favourite_colour", "span_id", "description", "data"])  # fmt: skip
@@ -161,11 +162,22 @@ def test_source_lines_are_not_mangled():
 
 def _transaction(spans: list, extra: dict) -> dict:
     """The shape of a serialized transaction, with the SDK's ids and timestamps."""
-    ids = {"trace_id": "30f148201307480f8dbe9407ad822e2f", "span_id": "b4b3ce5e45251bd6",
-           "parent_span_id": None, "start_timestamp": "2026-11-29T10:20:41.128526Z",
-           "timestamp": "2026-11-29T10:20:41.132854Z", "origin": "auto.http.lean_asgi"}
-    dsc = {"trace_id": ids["trace_id"], "sample_rand": "0.404188", "public_key": "public",
-           "sample_rate": "1.0", "sampled": "true", "transaction": "/api/v1/users/me"}
+    ids = {
+        "trace_id": "30f148201307480f8dbe9407ad822e2f",
+        "span_id": "b4b3ce5e45251bd6",
+        "parent_span_id": None,
+        "start_timestamp": "2026-11-29T10:20:41.128526Z",
+        "timestamp": "2026-11-29T10:20:41.132854Z",
+        "origin": "auto.http.lean_asgi",
+    }
+    dsc = {
+        "trace_id": ids["trace_id"],
+        "sample_rand": "0.404188",
+        "public_key": "public",
+        "sample_rate": "1.0",
+        "sampled": "true",
+        "transaction": "/api/v1/users/me",
+    }
     return {
         "type": "transaction", "event_id": "7668577f53104f64a4186b6378355686",
         "timestamp": ids["timestamp"], "start_timestamp": ids["start_timestamp"],

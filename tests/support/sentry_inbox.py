@@ -88,4 +88,3 @@ class SentryInbox:
         sentry_sdk.flush(timeout=5)
         with self._lock:
             return b"\n".join(self.raw_bodies)
-

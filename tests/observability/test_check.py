@@ -1,12 +1,19 @@
-"""`python -m app.core.sentry check`, run as ops run it, against endpoints giving each answer."""
+"""`python -m app.core.sentry check` against endpoints giving each answer.
 
+One run goes the way ops run it, in a process of its own; the other answers go through the same
+entry point (`main(["check"])`, settings from the environment) inside the test process, which
+costs a fraction of a Python start-up each.
+"""
+
+import io
 import os
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 
 import pytest
 
+from app.observability import check
 from scripts.fakes.sick_sentry import SickSentry
 from tests.support.settings import TEST_SECRET_KEY
 
@@ -18,49 +25,61 @@ CASES = {
     "error500": (1, "Result: unexpected answer (HTTP 500)"),
     "refused": (1, "Result: unreachable"),
 }
+Check = Callable[[dict[str, str]], subprocess.CompletedProcess]
 
 
-def run_check(env: dict[str, str], cwd) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "app.core.sentry", "check"],
-        env={"PATH": os.environ.get("PATH", ""), "SECRET_KEY": TEST_SECRET_KEY, **env},
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+def _endpoint_env(sentry: SickSentry) -> dict[str, str]:
+    return {"SENTRY_DSN": sentry.dsn, "SENTRY_ENVIRONMENT": "staging", "SENTRY_RELEASE": "1.2.3"}
 
 
-def _check_against(mode: str, cwd) -> tuple[subprocess.CompletedProcess, SickSentry]:
-    sentry = SickSentry(mode)
+@pytest.fixture(scope="module")
+def as_ops_run_it(tmp_path_factory) -> tuple[subprocess.CompletedProcess, SickSentry]:
+    """`python -m app.core.sentry check` in a fresh process, against a healthy endpoint."""
+    sentry = SickSentry("healthy")
     try:
-        env = {"SENTRY_DSN": sentry.dsn, "SENTRY_ENVIRONMENT": "staging", "SENTRY_RELEASE": "1.2.3"}
-        return run_check(env, cwd), sentry
+        result = subprocess.run(
+            [sys.executable, "-m", "app.core.sentry", "check"],
+            env={
+                "PATH": os.environ.get("PATH", ""),
+                "SECRET_KEY": TEST_SECRET_KEY,
+                **_endpoint_env(sentry),
+            },
+            cwd=tmp_path_factory.mktemp("check"),  # no developer .env there
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        return result, sentry
     finally:
         sentry.stop()
 
 
-# Misconfigured runs, beside the endpoint cases: no endpoint is needed to reject them.
-MISCONFIGURED = {
-    "bad-dsn": {"SENTRY_DSN": "https://key@sentry.example.com/not-a-number"},
-    "no-dsn": {},
-}
+@pytest.fixture
+def run_check(monkeypatch: pytest.MonkeyPatch, tmp_path, capsys) -> Check:
+    """The command's entry point in this process, with `env` as its only app variables."""
 
+    def run(env: dict[str, str]) -> subprocess.CompletedProcess:
+        monkeypatch.chdir(tmp_path)  # no developer .env here
+        for name, value in {"SECRET_KEY": TEST_SECRET_KEY, **env}.items():
+            monkeypatch.setenv(name, value)
+        out = io.StringIO()
+        code = check.main(["check"], out=out)
+        return subprocess.CompletedProcess(["check"], code, out.getvalue(), capsys.readouterr().err)
 
-@pytest.fixture(scope="module")
-def results(tmp_path_factory):
-    """Every run at once, each in its own process: the module takes about as long as one."""
-    cwd = tmp_path_factory.mktemp("check")  # no developer .env there
-    with ThreadPoolExecutor(max_workers=len(CASES) + len(MISCONFIGURED)) as pool:
-        futures = {mode: pool.submit(_check_against, mode, cwd) for mode in CASES}
-        futures |= {name: pool.submit(run_check, env, cwd) for name, env in MISCONFIGURED.items()}
-        return {name: future.result() for name, future in futures.items()}
+    return run
 
 
 @pytest.mark.parametrize("mode", CASES)
-def test_check_reports_what_the_endpoint_answered(results, mode):
-    result, sentry = results[mode]
+def test_check_reports_what_the_endpoint_answered(as_ops_run_it, run_check: Check, mode):
+    if mode == "healthy":
+        result, sentry = as_ops_run_it
+    else:
+        sentry = SickSentry(mode)
+        try:
+            result = run_check(_endpoint_env(sentry))
+        finally:
+            sentry.stop()
     code, verdict = CASES[mode]
 
     assert result.returncode == code, result.stdout + result.stderr
@@ -72,16 +91,16 @@ def test_check_reports_what_the_endpoint_answered(results, mode):
     assert f"{SECRET_KEY_PART}@" not in result.stdout + result.stderr
 
 
-def test_the_accepted_test_event_really_arrived(results):
-    result, sentry = results["healthy"]
+def test_the_accepted_test_event_really_arrived(as_ops_run_it):
+    result, sentry = as_ops_run_it
     bodies = b"\n".join(sentry.bodies())
     assert b"Sentry check: test event" in bodies
     event_id = result.stdout.rsplit("event id ", 1)[-1].strip()
     assert event_id.encode() in bodies
 
 
-def test_bad_settings_are_a_clear_message_and_exit_2(results):
-    result = results["bad-dsn"]
+def test_bad_settings_are_a_clear_message_and_exit_2(run_check: Check):
+    result = run_check({"SENTRY_DSN": "https://key@sentry.example.com/not-a-number"})
 
     assert result.returncode == 2
     assert "Configuration error" in result.stderr
@@ -90,8 +109,8 @@ def test_bad_settings_are_a_clear_message_and_exit_2(results):
     assert "Traceback" not in result.stderr
 
 
-def test_no_dsn_is_reported_as_not_configured(results):
-    result = results["no-dsn"]
+def test_no_dsn_is_reported_as_not_configured(run_check: Check):
+    result = run_check({})
 
     assert result.returncode == 2
     assert "not configured" in result.stdout

@@ -36,7 +36,7 @@ from app.clients.storage import build_storage  # noqa: E402
 from app.core.config import load_settings  # noqa: E402
 from app.core.db import Base  # noqa: E402
 from app.main import create_app  # noqa: E402
-from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
+from scripts.fakes.openai_server import FakeOpenAI  # noqa: E402
 
 SECRET_KEY = "bench-secret-key-that-is-long-enough-0123456789"
 RECORDING_MB = 20

@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.fakes.served_app import Run, serve_and_drive, sqlite_database
-from tests.fakes.sick_sentry import SickSentry
+from scripts.fakes.served_app import Run, serve_and_drive, sqlite_database
+from scripts.fakes.sick_sentry import SickSentry
 
 MODES = ("healthy", "hang", "slow", "ratelimit", "error500", "refused")
 

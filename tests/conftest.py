@@ -1,114 +1,56 @@
-"""Fixtures: a real database (SQLite, and PostgreSQL where it runs), the app, and a local Sentry."""
+"""Fixtures: a real database, the app built from explicit settings, and a local Sentry.
+
+Fixtures shared by many modules are registered here through `pytest_plugins`; test modules
+never import fixtures.
+"""
 
 import os
-import socket
-import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
-import sentry_sdk
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
-from pytest_httpserver import HTTPServer
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from app.core.config import Settings, load_settings
-from app.core.db import Base
-from app.main import create_app
-from tests.sentry_inbox import SentryInbox
+# Before the helpers are imported, so that their asserts explain themselves as tests' do.
+pytest.register_assert_rewrite("tests.support")
 
-POSTGRES_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+import sentry_sdk  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from pytest_httpserver import HTTPServer  # noqa: E402
 
+from app.core.config import Settings  # noqa: E402
+from app.main import create_app  # noqa: E402
+from tests.support.fakes import local_http_server  # noqa: E402
+from tests.support.sentry_inbox import SentryInbox  # noqa: E402
+from tests.support.settings import make_settings  # noqa: E402
 
-POSTGRES_ADDRESS = f"{make_url(POSTGRES_URL).host}:{make_url(POSTGRES_URL).port or 5432}"
-REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
-REDIS_ADDRESS = f"{REDIS_HOST}:{REDIS_PORT}"
+pytest_plugins = [
+    "tests.support.database",
+    "tests.support.paths",
+    "tests.support.fakes",
+    "tests.support.redis",
+    "tests.support.refuse_commit",
+]
 
-
-def _reachable(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
+# What the app, sentry-sdk, openai and boto3 read from the environment. A developer's shell must
+# not turn Sentry on in a "Sentry off" test, point a test at a real database, or lend it real
+# credentials.
+APP_VARIABLE_PREFIXES = ("SENTRY_", "RAILWAY_", "OPENAI_", "AWS_", "S3_", "ARGON2_")
+APP_VARIABLES = {name.upper() for name in Settings.model_fields} | {"DATABASE_URL", "REDIS_URL"}
 
 
-def _postgres_reachable() -> bool:
-    url = make_url(POSTGRES_URL)
-    return _reachable(url.host, url.port or 5432)
+def is_app_variable(name: str) -> bool:
+    upper = name.upper()  # pydantic-settings matches names whatever their case
+    return upper.startswith(APP_VARIABLE_PREFIXES) or upper in APP_VARIABLES
 
 
-@pytest.fixture(scope="session")
-def redis_url() -> str:
-    """The local redis-server; its tests are skipped where none runs, and fail in CI."""
-    if not _reachable(REDIS_HOST, REDIS_PORT):
-        if IN_CI:
-            pytest.fail(f"CI=true but Redis is not reachable at {REDIS_ADDRESS}")
-        pytest.skip(f"Redis not reachable at {REDIS_ADDRESS}: skipped the Redis tests")
-    return f"redis://{REDIS_ADDRESS}/0"
-
-
-@pytest.fixture
-def redis_settings(redis_url: str) -> Iterator[dict[str, str]]:
-    """REDIS_URL with a key prefix of this test alone (parallel runs share the server)."""
-    import redis
-
-    prefix = f"genai-coach-test-{uuid.uuid4().hex}"
-    yield {"redis_url": redis_url, "redis_key_prefix": prefix}
-    client = redis.Redis.from_url(redis_url)
-    keys = list(client.scan_iter(match=f"{prefix}*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    if not _postgres_reachable():
-        if IN_CI:
-            pytest.fail(f"CI=true but PostgreSQL is not reachable at {POSTGRES_ADDRESS}")
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADDRESS}: skipped the PostgreSQL run")
-    engine = create_engine(POSTGRES_URL)
-    Base.metadata.drop_all(engine)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    Base.metadata.create_all(engine)
-    engine.dispose()
-    yield POSTGRES_URL
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty schema on each backend for every test."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'app.db'}"
-        engine = create_engine(url)
-        Base.metadata.create_all(engine)
-        engine.dispose()
-        yield url
-        return
-    url = request.getfixturevalue("postgres_url")
-    yield url
-    engine = create_engine(url)
-    Base.metadata.create_all(engine)  # tests may drop a table to provoke a DB failure
-    with engine.begin() as connection:
-        tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
-
-
-def local_http_server() -> Iterator[HTTPServer]:
-    """A threaded HTTP server on a free loopback port, for fakes of external services."""
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    yield server
-    server.stop()
+@pytest.fixture(scope="session", autouse=True)
+def _hermetic_environment() -> Iterator[None]:
+    """The run starts without the app's variables, before any fixture of any scope: a test that
+    needs one sets it with `monkeypatch.setenv`, which puts things back after it."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for name in [name for name in os.environ if is_app_variable(name)]:
+            monkeypatch.delenv(name)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -134,18 +76,6 @@ def _sentry_off_after_test() -> Iterator[None]:
     sentry_sdk.get_global_scope().set_client(None)
     sentry_sdk.get_isolation_scope().clear()
     sentry_sdk.get_current_scope().clear()
-
-
-def make_settings(**values: object) -> Settings:
-    """Settings from explicit values only, never from a developer's `.env`."""
-    values.setdefault("secret_key", TEST_SECRET_KEY)
-    # Cheap argon2: passwords in tests protect nothing, and production's 64 MiB x 3 passes cost
-    # ~0.1 s per hash.
-    values.setdefault("argon2_time_cost", 1)
-    values.setdefault("argon2_memory_kib", 64)
-    values.setdefault("argon2_parallelism", 1)
-    values.setdefault("_env_file", None)
-    return load_settings(**values)
 
 
 @pytest.fixture
@@ -184,48 +114,11 @@ def sentry_client(
     client_factory: Callable[..., TestClient], sentry_inbox: SentryInbox
 ) -> TestClient:
     """The app with Sentry on, sending to the local inbox, every request traced, no storm cap
-    (tests that need every event; the cap has its own tests in test_noise.py)."""
+    (tests that need every event; the cap has its own tests in observability/test_storm_cap.py).
+    """
     return client_factory(
         sentry_dsn=sentry_inbox.dsn,
         sentry_traces_sample_rate=1.0,
         sentry_max_events_per_issue_per_minute=0,
         sentry_max_events_per_minute=0,
     )
-
-
-def drop_session_tables(database_url: str) -> None:
-    """Make every sessions query fail, the way a lost table or a broken migration would."""
-    engine = create_engine(database_url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE recordings"))  # it references coaching_sessions
-        connection.execute(text("DROP TABLE messages"))
-        connection.execute(text("DROP TABLE coaching_sessions"))
-    engine.dispose()
-
-
-def _setups(terminalreporter, selected) -> list:
-    return [
-        report
-        for reports in terminalreporter.stats.values()
-        for report in reports
-        if getattr(report, "when", "") == "setup" and selected(report)
-    ]
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
-    """Say in one line each whether the PostgreSQL run and the Redis tests happened."""
-    postgres = _setups(terminalreporter, lambda report: "[postgresql]" in report.nodeid)
-    if postgres and all(report.skipped for report in postgres):
-        terminalreporter.write_line(
-            f"PostgreSQL not reachable at {POSTGRES_ADDRESS}: skipped the PostgreSQL run "
-            "(SQLite only)"
-        )
-    elif postgres:
-        terminalreporter.write_line(f"PostgreSQL run: used {POSTGRES_ADDRESS}")
-    shared = _setups(terminalreporter, lambda report: "redis" in report.keywords)
-    if shared and all(report.skipped for report in shared):
-        terminalreporter.write_line(
-            f"Redis not reachable at {REDIS_ADDRESS}: skipped the Redis tests (shared limits)"
-        )
-    elif shared:
-        terminalreporter.write_line(f"Redis tests: used {REDIS_ADDRESS}")

@@ -1,11 +1,15 @@
 """Alembic migrations build exactly the schema the models describe, on every backend."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
 from app.core.db import Base
 from app.migrate import upgrade
+
+# The schema must come out the same on both databases.
+pytestmark = pytest.mark.both_backends
 
 
 def test_migrations_match_the_models(database_url):

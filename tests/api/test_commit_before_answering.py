@@ -1,8 +1,11 @@
 """What a 2xx promises is stored, and the very next request reads it."""
 
 import httpx
+import pytest
 
 from tests.support.live_server import live_server
+
+pytestmark = pytest.mark.both_backends
 
 PASSWORD = "correct-horse-battery"
 TRIES = 60

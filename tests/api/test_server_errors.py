@@ -5,7 +5,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fakes.served_app import served, sqlite_database
+from scripts.fakes.served_app import served, sqlite_database
 
 
 def _local_port(response: httpx.Response) -> int:

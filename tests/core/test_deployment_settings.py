@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 
 from app.core.config import ConfigError
 from app.main import create_app
-from tests.conftest import TEST_SECRET_KEY, make_settings
 from tests.support.auth import register_and_login
+from tests.support.settings import TEST_SECRET_KEY, make_settings
 
 PRODUCTION = {"railway_environment_name": "production"}
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from app.core.ratelimit import RateLimiter, parse
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 
 pytestmark = pytest.mark.redis
 

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.fakes.served_app import _wait_until_ready, sqlite_database
-from tests.fakes.sick_sentry import free_port
+from scripts.fakes.served_app import _wait_until_ready, sqlite_database
+from scripts.fakes.sick_sentry import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 
 from app.core.config import Settings
-from tests.fakes.fixtures import FAKE_OPENAI_KEY, fake_openai, openai_server  # noqa: F401
-from tests.fakes.openai_server import REPLY
-from tests.fakes.served_app import sqlite_database
+from scripts.fakes.openai_server import REPLY
+from scripts.fakes.served_app import sqlite_database
+from tests.support.fakes import FAKE_OPENAI_KEY
 from tests.support.uvicorn_process import served
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,7 +30,7 @@ def test_railway_drains_longer_than_the_longest_ai_call():
     assert draining >= needed
 
 
-def test_sigterm_during_a_slow_ai_call_finishes_it_then_exits(fake_openai, tmp_path):  # noqa: F811
+def test_sigterm_during_a_slow_ai_call_finishes_it_then_exits(fake_openai, tmp_path):
     env = {
         "DATABASE_URL": sqlite_database(tmp_path / "db"),
         "OPENAI_API_KEY": FAKE_OPENAI_KEY,

@@ -2,12 +2,15 @@
 
 from datetime import UTC, datetime
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
 from app.core.db import Base
 from app.migrate import upgrade
+
+pytestmark = pytest.mark.both_backends
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 ROWS = {

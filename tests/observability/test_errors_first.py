@@ -7,10 +7,7 @@ import sentry_sdk
 from werkzeug import Request, Response
 
 from app.core.sentry import flush
-from tests.fakes.sick_sentry import SickSentry
-from tests.support import paths
-
-lean = paths.lean  # the fixture: every test here runs on both request paths
+from scripts.fakes.sick_sentry import SickSentry
 
 ROUNDS = 10
 TRACED_PER_ROUND = 30

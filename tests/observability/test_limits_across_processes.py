@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fakes.served_app import sqlite_database
+from scripts.fakes.served_app import sqlite_database
 from tests.support.uvicorn_process import served
 
 pytestmark = pytest.mark.redis

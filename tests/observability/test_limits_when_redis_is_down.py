@@ -1,7 +1,7 @@
 """Redis down: users never notice (requests fail open); Sentry gets at most the per-process cap
 (the storm cap fails closed)."""
 
-from tests.fakes.sick_sentry import free_port
+from scripts.fakes.sick_sentry import free_port
 
 PER_ISSUE_CAP = 3
 CALLS = 8

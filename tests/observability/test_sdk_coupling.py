@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_SECRET_KEY
+from tests.support.settings import TEST_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVE = """

@@ -1,10 +1,11 @@
 """The storm cap groups by real issue: distinct failures are never dropped for one another."""
 
-from tests.conftest import drop_session_tables
-from tests.support import paths
-from tests.support.auth import register_and_login
+import pytest
 
-lean = paths.lean  # the fixture: every test here runs on both request paths
+from tests.support.auth import register_and_login
+from tests.support.database import drop_session_tables
+
+pytestmark = pytest.mark.both_backends
 
 
 def _capped_client(client_factory, sentry_inbox, lean: bool):

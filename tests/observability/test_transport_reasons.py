@@ -5,7 +5,7 @@ import logging
 import pytest
 import sentry_sdk
 
-from tests.fakes.sick_sentry import SickSentry
+from scripts.fakes.sick_sentry import SickSentry
 
 
 @pytest.mark.parametrize(

@@ -1,1 +1,0 @@
-"""Helpers shared by the tests: fakes of external services, users, envelopes."""

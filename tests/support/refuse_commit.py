@@ -9,7 +9,9 @@ from collections.abc import Callable, Iterator
 import pytest
 from sqlalchemy import create_engine, text
 
-postgres_only = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+postgres_only = pytest.mark.parametrize(
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conftest import TEST_SECRET_KEY
-from tests.fakes.served_app import _wait_until_ready
-from tests.fakes.sick_sentry import free_port
+from scripts.fakes.served_app import _wait_until_ready
+from scripts.fakes.sick_sentry import free_port
+from tests.support.settings import TEST_SECRET_KEY
 
 
 @dataclass

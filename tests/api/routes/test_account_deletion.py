@@ -6,11 +6,14 @@ with the Sentry event id), and deleting again finishes the job.
 
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from tests.fakes.fixtures import s3_client
 from tests.support.auth import register_and_login
+from tests.support.fakes import s3_client
+
+pytestmark = pytest.mark.both_backends
 
 
 def _upload(client: TestClient, headers: dict[str, str], name: str = "practice.wav") -> int:

@@ -7,17 +7,11 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.fakes import fixtures
-from tests.fakes.openai_server import REPLY
-from tests.support import paths
+from scripts.fakes.openai_server import REPLY
 from tests.support.auth import register_and_login
 
-lean = paths.lean  # the fixture: every test here runs on both request paths
-ai_settings, fake_openai, openai_server = (
-    fixtures.ai_settings,
-    fixtures.fake_openai,
-    fixtures.openai_server,
-)
+pytestmark = pytest.mark.both_backends
+
 PROMPT_MARKER = "PROMPT-MARKER-quarterly-numbers-7f3a"
 PASSWORD = "correct-horse-battery"
 

@@ -3,11 +3,14 @@
 import time
 
 import jwt
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, func, select, text
 
 from app.models import Login
 from app.services.logins import PRUNE_BATCH
+
+pytestmark = pytest.mark.both_backends
 
 PASSWORD = "correct-horse-battery"
 

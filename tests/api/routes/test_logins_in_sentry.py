@@ -1,7 +1,7 @@
 """What the token lifecycle tells Sentry: a warning for a reused refresh token, never a token,
 and `auth` breadcrumbs that explain a later error."""
 
-from tests.envelopes import crumbs
+from tests.support.envelopes import crumbs
 from tests.support.refuse_commit import postgres_only
 
 PASSWORD = "correct-horse-battery"

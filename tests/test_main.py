@@ -1,0 +1,52 @@
+"""The app as uvicorn imports it: a bad setting stops start-up with one line naming it."""
+
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Import the app the way uvicorn does, in a fresh process: of the app's variables, only
+    `env` is set (conftest has cleared the shell's)."""
+    return subprocess.run(
+        [sys.executable, "-c", "import app.main as m; m.app"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": "sqlite:///:memory:", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+STARTS = {
+    "bad-rate": {"SENTRY_TRACES_SAMPLE_RATE": "2"},
+    "production-without-key": {"SENTRY_ENVIRONMENT": "production", "SECRET_KEY": ""},
+}
+
+
+@pytest.fixture(scope="module")
+def starts() -> dict[str, subprocess.CompletedProcess[str]]:
+    """Both start-ups at once, each in its own process."""
+    with ThreadPoolExecutor(max_workers=len(STARTS)) as pool:
+        futures = {name: pool.submit(_start, env) for name, env in STARTS.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def test_a_bad_setting_stops_start_up_with_a_message_naming_it(starts):
+    result = starts["bad-rate"]
+    assert result.returncode == 1
+    assert "Configuration error" in result.stderr
+    assert "SENTRY_TRACES_SAMPLE_RATE" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_production_without_secret_key_refuses_to_start(starts):
+    result = starts["production-without-key"]
+    assert result.returncode == 1
+    assert "SECRET_KEY" in result.stderr

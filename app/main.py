@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import APIRouter, FastAPI
 
 from app import __version__
@@ -17,6 +18,7 @@ from app.core.db import create_db_engine, session_factory
 from app.core.logging import configure_logging
 from app.core.ratelimit import RateLimiter
 from app.core.security import Passwords
+from app.services.login_throttle import LoginThrottle
 
 API_PREFIX = "/api/v1"
 
@@ -44,10 +46,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.ai_client = ai_client
     app.state.storage = build_storage(settings)
     app.state.rate_limiter = RateLimiter()
+    app.state.health_threads = anyio.CapacityLimiter(2)
+    app.state.login_throttle = LoginThrottle(
+        app.state.rate_limiter,
+        per_account=settings.login_max_failures_per_account,
+        per_address=settings.login_max_failures_per_ip,
+        window_minutes=settings.login_failure_window_minutes,
+    )
     app.state.passwords = Passwords(
         time_cost=settings.argon2_time_cost,
         memory_kib=settings.argon2_memory_kib,
         parallelism=settings.argon2_parallelism,
+        concurrency=settings.password_hash_concurrency,
+        wait_seconds=settings.password_hash_wait_seconds,
     )
     app.add_middleware(
         UploadSizeLimit,

@@ -74,6 +74,12 @@ class AINotConfigured(AppError):
         super().__init__("The AI coach is not configured: set OPENAI_API_KEY to enable it")
 
 
+class ServiceBusy(AppError):
+    """Too much work at once (password hashes): try again shortly."""
+
+    status_code, code = 503, "service_busy"
+
+
 class UpstreamError(AppError):
     """OpenAI or S3 failed; the failure was sent to Sentry and the client gets its event id."""
 

@@ -1,8 +1,8 @@
 """One small rate-limit interface for every limit of the service.
 
 Moving windows from the `limits` library, over one storage. Every limit (the Sentry storm
-cap, the `/sentry-debug` limit) goes through this class, so that the storage behind all of
-them can change in one place.
+cap, the `/sentry-debug` limit, failed logins) goes through this class, so that the storage
+behind all of them can change in one place.
 """
 
 import time
@@ -23,6 +23,10 @@ class RateLimiter:
     def hit(self, item: RateLimitItem, *keys: str) -> bool:
         """Count one hit; False means the limit is reached and the hit was refused."""
         return self._strategy.hit(item, *keys)
+
+    def test(self, item: RateLimitItem, *keys: str) -> bool:
+        """Whether one more hit would be allowed, without counting it."""
+        return self._strategy.test(item, *keys)
 
     def retry_after(self, item: RateLimitItem, *keys: str) -> int:
         """Seconds until the window has room again for these keys (at least 1)."""

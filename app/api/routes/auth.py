@@ -6,7 +6,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from app.api.deps import PasswordsDep, SessionDep, SettingsDep
+from app.api.deps import (
+    ClientAddressDep,
+    LoginThrottleDep,
+    PasswordsDep,
+    SessionDep,
+    SettingsDep,
+)
 from app.core import sentry
 from app.core.config import Settings
 from app.core.errors import InvalidCredentials, NotAuthenticated
@@ -64,9 +70,15 @@ def register(body: UserCreate, db: SessionDep, passwords: PasswordsDep) -> User:
 
 @router.post("/login")
 def login(
-    body: LoginRequest, db: SessionDep, passwords: PasswordsDep, settings: SettingsDep
+    body: LoginRequest,
+    db: SessionDep,
+    passwords: PasswordsDep,
+    settings: SettingsDep,
+    throttle: LoginThrottleDep,
+    address: ClientAddressDep,
 ) -> TokenPair:
-    return _login(db, passwords, settings, body.email, body.password.get_secret_value())
+    with throttle.attempt(email=body.email, address=address):
+        return _login(db, passwords, settings, body.email, body.password.get_secret_value())
 
 
 @router.post("/token", summary="Login with the OAuth2 password form (Swagger's Authorize)")
@@ -75,8 +87,11 @@ def token(
     db: SessionDep,
     passwords: PasswordsDep,
     settings: SettingsDep,
+    throttle: LoginThrottleDep,
+    address: ClientAddressDep,
 ) -> TokenPair:
-    return _login(db, passwords, settings, form.username, form.password)
+    with throttle.attempt(email=form.username, address=address):
+        return _login(db, passwords, settings, form.username, form.password)
 
 
 @router.post("/refresh")

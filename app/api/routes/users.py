@@ -2,7 +2,13 @@
 
 from fastapi import APIRouter, status
 
-from app.api.deps import CurrentUser, PasswordsDep, SessionDep
+from app.api.deps import (
+    ClientAddressDep,
+    CurrentUser,
+    LoginThrottleDep,
+    PasswordsDep,
+    SessionDep,
+)
 from app.models import User
 from app.schemas import PasswordChange, UserRead
 from app.services import users
@@ -17,15 +23,22 @@ def read_me(user: CurrentUser) -> User:
 
 @router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
 def change_password(
-    body: PasswordChange, user: CurrentUser, db: SessionDep, passwords: PasswordsDep
+    body: PasswordChange,
+    user: CurrentUser,
+    db: SessionDep,
+    passwords: PasswordsDep,
+    throttle: LoginThrottleDep,
+    address: ClientAddressDep,
 ) -> None:
-    users.change_password(
-        db,
-        passwords=passwords,
-        user=user,
-        current_password=body.current_password.get_secret_value(),
-        new_password=body.new_password.get_secret_value(),
-    )
+    # A stolen access token must not become a way to guess the password behind it.
+    with throttle.attempt(email=user.email, address=address):
+        users.change_password(
+            db,
+            passwords=passwords,
+            user=user,
+            current_password=body.current_password.get_secret_value(),
+            new_password=body.new_password.get_secret_value(),
+        )
 
 
 @router.delete("/me", status_code=status.HTTP_204_NO_CONTENT)

@@ -7,9 +7,9 @@ import anyio
 from fastapi import APIRouter, FastAPI
 
 from app import __version__
+from app.api.body_limit import MULTIPART_OVERHEAD, BodyLimit, BodyLimits, Limit
 from app.api.errors import install_error_handlers
 from app.api.routes import auth, ops, recordings, sessions, users
-from app.api.upload_limit import MULTIPART_OVERHEAD, UploadSizeLimit
 from app.clients.openai_client import build_ai_client
 from app.clients.storage import build_storage
 from app.core import sentry
@@ -60,12 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         concurrency=settings.password_hash_concurrency,
         wait_seconds=settings.password_hash_wait_seconds,
     )
-    app.add_middleware(
-        UploadSizeLimit,
-        path=f"{API_PREFIX}/recordings",
-        max_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD,
-        limit_text=f"{settings.max_upload_mb} MB",
-    )
+    app.add_middleware(BodyLimit, limits=_body_limits(settings))
     install_error_handlers(app, send_validation_errors=settings.sentry_send_validation_errors)
     sentry.instrument_app(app, settings)
 
@@ -77,6 +72,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.sentry_debug_endpoint:
         app.include_router(ops.sentry_debug_router(settings))
     return app
+
+
+def _body_limits(settings: Settings) -> BodyLimits:
+    upload_bytes = settings.max_upload_bytes + MULTIPART_OVERHEAD
+    return BodyLimits(
+        upload_paths=frozenset({f"{API_PREFIX}/recordings"}),
+        upload=Limit(upload_bytes, f"{settings.max_upload_mb} MB"),
+        form=Limit(settings.max_form_body_kb * 1024, f"{settings.max_form_body_kb} KB"),
+        other=Limit(settings.max_json_body_kb * 1024, f"{settings.max_json_body_kb} KB"),
+    )
 
 
 def __getattr__(name: str) -> FastAPI:

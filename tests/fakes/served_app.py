@@ -6,6 +6,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,56 +56,68 @@ class Run:
         return statistics.median(self.latencies_ms)
 
 
-def serve_and_drive(env: dict[str, str], workdir: Path, rounds: int) -> Run:
-    """Start the app with `env`, send `rounds` rounds of requests, SIGTERM it, time the exit."""
+@contextmanager
+def serving(env: dict[str, str], workdir: Path) -> Iterator[tuple[subprocess.Popen, str]]:
+    """The app under uvicorn with `env`: yields the process and its base URL; kills it after."""
     port = free_port()
-    stderr_path = workdir / "stderr.log"
-    with stderr_path.open("w") as stderr:
+    with (workdir / "stderr.log").open("w") as stderr:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app.main:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
+            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port",
+             str(port)],
             env={"PATH": os.environ.get("PATH", ""), "SECRET_KEY": TEST_SECRET_KEY, **env},
             cwd=workdir,
             stdout=subprocess.DEVNULL,
             stderr=stderr,
         )
-        run = Run()
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_until_ready(base, process)
-            # A new connection per request: after a 500, Starlette re-raises the error to the
-            # server, and uvicorn then closes that keep-alive connection (foundation behaviour).
-            no_keepalive = httpx.Limits(max_keepalive_connections=0)
-            with httpx.Client(base_url=base, timeout=30, limits=no_keepalive) as client:
-                for _ in range(rounds):
-                    _one_round(client, run)
-            run.rss_kb = _rss_kb(process.pid)
-            started = time.monotonic()
-            process.send_signal(signal.SIGTERM)
-            run.returncode = process.wait(timeout=60)
-            run.shutdown_s = time.monotonic() - started
+            yield process, base
         finally:
             if process.poll() is None:
                 process.kill()
                 process.wait()
-    run.stderr = stderr_path.read_text()
+
+
+def serve_and_drive(env: dict[str, str], workdir: Path, rounds: int) -> Run:
+    """Start the app with `env`, send `rounds` rounds of requests, SIGTERM it, time the exit."""
+    run = Run()
+    with serving(env, workdir) as (process, base):
+        # A new connection per request: after a 500, Starlette re-raises the error to the
+        # server, and uvicorn then closes that keep-alive connection (foundation behaviour).
+        no_keepalive = httpx.Limits(max_keepalive_connections=0)
+        with httpx.Client(base_url=base, timeout=30, limits=no_keepalive) as client:
+            for _ in range(rounds):
+                _one_round(client, run)
+        run.rss_kb = _rss_kb(process.pid)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        run.returncode = process.wait(timeout=60)
+        run.shutdown_s = time.monotonic() - started
+    run.stderr = (workdir / "stderr.log").read_text()
     return run
 
 
+def peak_rss_kb(pid: int) -> int | None:
+    """The highest resident memory the process has had since start or reset (Linux VmHWM)."""
+    return _status_kb(pid, "VmHWM:")
+
+
+def reset_peak_rss(pid: int) -> None:
+    """Restart VmHWM from the current RSS (start-up peaks, such as argon2's, hide the rest)."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
 def _rss_kb(pid: int) -> int | None:
+    return _status_kb(pid, "VmRSS:")
+
+
+def _status_kb(pid: int, field: str) -> int | None:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return None
-    line = next((line for line in status.splitlines() if line.startswith("VmRSS:")), None)
+    line = next((line for line in status.splitlines() if line.startswith(field)), None)
     return int(line.split()[1]) if line else None
 
 

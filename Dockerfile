@@ -22,4 +22,5 @@ USER 10001:10001
 EXPOSE 8000
 
 # The shell form expands Railway's $PORT; exec makes uvicorn PID 1 so SIGTERM reaches it.
-CMD ["sh", "-c", "exec uvicorn app.main:app --host 0.0.0.0 --port ${PORT:-8000} --proxy-headers --forwarded-allow-ips '*'"]
+# The app itself believes X-Forwarded-* only from FORWARDED_ALLOW_IPS: uvicorn must not.
+CMD ["sh", "-c", "exec uvicorn app.main:app --host 0.0.0.0 --port ${PORT:-8000} --no-proxy-headers"]

@@ -5,11 +5,15 @@ from contextlib import asynccontextmanager
 
 import anyio
 from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
 from app.api.body_limit import MULTIPART_OVERHEAD, BodyLimit, BodyLimits, Limit
 from app.api.errors import install_error_handlers
 from app.api.routes import auth, ops, recordings, sessions, users
+from app.api.security_headers import SecurityHeaders
 from app.clients.openai_client import build_ai_client
 from app.clients.storage import build_storage
 from app.core import sentry
@@ -39,7 +43,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ai_client.openai.close()
         sentry.flush(settings.sentry_shutdown_timeout)
 
-    app = FastAPI(title="GenAI Coach API", version=__version__, lifespan=lifespan)
+    docs = settings.api_docs_enabled
+    app = FastAPI(
+        title="GenAI Coach API",
+        version=__version__,
+        lifespan=lifespan,
+        # The map of the API is for developers; elsewhere only when API_DOCS=true.
+        openapi_url="/openapi.json" if docs else None,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+    )
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
@@ -61,7 +74,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         wait_seconds=settings.password_hash_wait_seconds,
     )
     app.add_middleware(BodyLimit, limits=_body_limits(settings))
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            # sentry-trace and baggage: a browser front-end's traces continue into the API.
+            allow_headers=["Authorization", "Content-Type", "sentry-trace", "baggage"],
+        )
     install_error_handlers(app, send_validation_errors=settings.sentry_send_validation_errors)
+    _wrap_starlette_stack(app, settings)
     sentry.instrument_app(app, settings)
 
     api = APIRouter(prefix=API_PREFIX)
@@ -72,6 +94,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.sentry_debug_endpoint:
         app.include_router(ops.sentry_debug_router(settings))
     return app
+
+
+def _wrap_starlette_stack(app: FastAPI, settings: Settings) -> None:
+    """Middleware outside Starlette's error middleware, so that its 500s pass through them too.
+
+    Outermost, the client address from the proxies in FORWARDED_ALLOW_IPS (and only those),
+    for every limit keyed by address; then the security headers.
+    """
+    build = app.build_middleware_stack
+
+    def build_wrapped() -> ASGIApp:
+        secured = SecurityHeaders(
+            build(), no_store_prefix=API_PREFIX, hsts=not settings.is_development
+        )
+        return ProxyHeadersMiddleware(secured, trusted_hosts=settings.forwarded_allow_ips)
+
+    app.build_middleware_stack = build_wrapped  # type: ignore[method-assign]
 
 
 def _body_limits(settings: Settings) -> BodyLimits:

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
 from app.models import Recording
+from tests.support.audio import wav_bytes
 from tests.support.auth import register_and_login
 from tests.envelopes import crumbs, spans, transaction
 from tests.fakes.fixtures import (  # noqa: F401 - fixtures
@@ -24,7 +25,7 @@ from tests.fakes.fixtures import (  # noqa: F401 - fixtures
 )
 from tests.fakes.openai_server import FEEDBACK, TRANSCRIPT, FakeOpenAI
 
-AUDIO = b"RIFF" + os.urandom(96 * 1024) + b"AUDIO-CONTENT-MARKER"
+AUDIO = wav_bytes(os.urandom(96 * 1024) + b"AUDIO-CONTENT-MARKER")
 MB = 1024 * 1024
 
 

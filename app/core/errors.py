@@ -37,6 +37,13 @@ class NotFound(AppError):
     status_code, code = 404, "not_found"
 
 
+class RecordingFileMissing(NotFound):
+    code = "recording_file_missing"
+
+    def __init__(self) -> None:
+        super().__init__("The recording's audio file is missing")
+
+
 class Conflict(AppError):
     status_code, code = 409, "conflict"
 

@@ -3,8 +3,7 @@
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form, status
 
 from app.api.deps import (
     ClientAddressDep,
@@ -13,15 +12,24 @@ from app.api.deps import (
     SessionDep,
     SettingsDep,
 )
+from app.api.responses import BODY_ERRORS, errors
 from app.core import sentry
 from app.core.config import Settings
 from app.core.errors import InvalidCredentials, NotAuthenticated
 from app.core.security import InvalidToken, create_token, decode_token
 from app.models import User
-from app.schemas import LoginRequest, RefreshRequest, TokenPair, UserCreate, UserRead
+from app.schemas import (
+    LoginRequest,
+    RefreshRequest,
+    TokenForm,
+    TokenPair,
+    UserCreate,
+    UserRead,
+)
 from app.services import users
 
 router = APIRouter(prefix="/auth", tags=["auth"])
+LOGIN_ERRORS = errors(401, *BODY_ERRORS, 429, 503)
 
 
 def _token_pair(user_id: int, settings: Settings) -> TokenPair:
@@ -55,7 +63,12 @@ def _login(
     return _token_pair(user.id, settings)
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserRead)
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserRead,
+    responses=errors(409, *BODY_ERRORS, 503),
+)
 def register(body: UserCreate, db: SessionDep, passwords: PasswordsDep) -> User:
     user = users.register(
         db,
@@ -68,7 +81,7 @@ def register(body: UserCreate, db: SessionDep, passwords: PasswordsDep) -> User:
     return user
 
 
-@router.post("/login")
+@router.post("/login", responses=LOGIN_ERRORS)
 def login(
     body: LoginRequest,
     db: SessionDep,
@@ -81,9 +94,13 @@ def login(
         return _login(db, passwords, settings, body.email, body.password.get_secret_value())
 
 
-@router.post("/token", summary="Login with the OAuth2 password form (Swagger's Authorize)")
+@router.post(
+    "/token",
+    summary="Login with the OAuth2 password form (Swagger's Authorize)",
+    responses=LOGIN_ERRORS,
+)
 def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[TokenForm, Form()],
     db: SessionDep,
     passwords: PasswordsDep,
     settings: SettingsDep,
@@ -91,10 +108,10 @@ def token(
     address: ClientAddressDep,
 ) -> TokenPair:
     with throttle.attempt(email=form.username, address=address):
-        return _login(db, passwords, settings, form.username, form.password)
+        return _login(db, passwords, settings, form.username, form.password.get_secret_value())
 
 
-@router.post("/refresh")
+@router.post("/refresh", responses=errors(401, *BODY_ERRORS))
 def refresh(body: RefreshRequest, db: SessionDep, settings: SettingsDep) -> TokenPair:
     try:
         user_id = int(

@@ -8,10 +8,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app import __version__
 from app.api.deps import client_address
+from app.api.responses import errors
 from app.core.config import Settings
 from app.core.errors import RateLimited
 from app.core.ratelimit import RateLimiter, parse
-from app.schemas import Health
+from app.schemas import Health, HealthUnavailable
 
 router = APIRouter(tags=["operations"])
 
@@ -21,7 +22,11 @@ def _ping(engine: Engine) -> None:
         connection.execute(text("SELECT 1"))
 
 
-@router.get("/health", response_model=Health, responses={503: {"description": "DB unreachable"}})
+@router.get(
+    "/health",
+    response_model=Health,
+    responses={503: {"model": HealthUnavailable, "description": "The database is unreachable"}},
+)
 async def health(request: Request) -> Health | JSONResponse:
     try:
         # Its own threads (app.state.health_threads): a flood that fills the shared pool, such
@@ -31,7 +36,12 @@ async def health(request: Request) -> Health | JSONResponse:
         )
     except SQLAlchemyError:
         return JSONResponse(
-            {"status": "unavailable", "database": "unreachable", "code": "database_unavailable"},
+            {
+                "status": "unavailable",
+                "database": "unreachable",
+                "detail": "The database is unreachable",
+                "code": "database_unavailable",
+            },
             status_code=503,
         )
     return Health(status="ok", database="ok", version=__version__)
@@ -42,7 +52,13 @@ def sentry_debug_router(settings: Settings) -> APIRouter:
     debug_router = APIRouter(tags=["operations"])
     rate = parse(settings.sentry_debug_rate_limit)
 
-    @debug_router.get("/sentry-debug", responses={500: {"description": "Always: the test error"}})
+    # Documented as what it answers: never 200, always the test error or the rate limit.
+    @debug_router.get(
+        "/sentry-debug",
+        status_code=500,
+        response_class=JSONResponse,
+        responses=errors(500, 429),
+    )
     def sentry_debug(request: Request) -> None:
         client = client_address(request)
         limiter: RateLimiter = request.app.state.rate_limiter

@@ -9,11 +9,12 @@ from app.api.deps import (
     PasswordsDep,
     SessionDep,
 )
+from app.api.responses import BODY_ERRORS, errors
 from app.models import User
 from app.schemas import PasswordChange, UserRead
 from app.services import users
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(prefix="/users", tags=["users"], responses=errors(401))
 
 
 @router.get("/me", response_model=UserRead)
@@ -21,7 +22,11 @@ def read_me(user: CurrentUser) -> User:
     return user
 
 
-@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/me/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(*BODY_ERRORS, 429, 503),
+)
 def change_password(
     body: PasswordChange,
     user: CurrentUser,

@@ -1,3 +1,9 @@
-"""The fake OpenAI's fixtures, for the API tests that reach the AI routes."""
+"""The fakes' fixtures (OpenAI, moto's S3), for the API tests that reach them."""
 
-from tests.fakes.fixtures import ai_settings, fake_openai, openai_server  # noqa: F401
+from tests.fakes.fixtures import (  # noqa: F401
+    ai_settings,
+    fake_openai,
+    moto_endpoint,
+    openai_server,
+    s3_settings,
+)

@@ -3,6 +3,7 @@
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.fakes.fixtures import s3_client
 from tests.support.audio import wav_bytes
 from tests.support.auth import register_and_login
 
@@ -80,3 +81,17 @@ def test_a_recording_whose_file_vanished_is_404_and_one_warning(
     assert event["level"] == "warning"
     assert event["message"] == "A stored recording is missing"
     assert event["extra"]["recording_id"] == recording_id
+
+
+def test_a_recording_whose_s3_object_vanished_is_404_too(client_factory, s3_settings):
+    client = client_factory(**s3_settings)
+    headers = register_and_login(client)
+    recording_id = _upload(client, headers, wav_bytes()).json()["id"]
+    bucket = s3_client(s3_settings["s3_endpoint_url"])
+    for item in bucket.list_objects_v2(Bucket=s3_settings["s3_bucket"])["Contents"]:
+        bucket.delete_object(Bucket=s3_settings["s3_bucket"], Key=item["Key"])
+
+    response = client.get(f"/api/v1/recordings/{recording_id}/download", headers=headers)
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "recording_file_missing"

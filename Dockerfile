@@ -29,5 +29,6 @@ EXPOSE 8000
 
 # The shell form expands Railway's $PORT and $WEB_CONCURRENCY (uvicorn workers, one by
 # default; see docs/operations.md for the memory each one costs). exec makes uvicorn PID 1 so
-# SIGTERM reaches it; it then finishes the requests in flight before exiting.
-CMD ["sh", "-c", "exec uvicorn app.main:app --host 0.0.0.0 --port ${PORT:-8000} --workers ${WEB_CONCURRENCY:-1} --proxy-headers --forwarded-allow-ips '*'"]
+# SIGTERM reaches it; it then finishes the requests in flight before exiting. The app itself
+# believes X-Forwarded-* only from FORWARDED_ALLOW_IPS: uvicorn must not.
+CMD ["sh", "-c", "exec uvicorn app.main:app --host 0.0.0.0 --port ${PORT:-8000} --workers ${WEB_CONCURRENCY:-1} --no-proxy-headers"]

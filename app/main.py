@@ -3,13 +3,18 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
+from app.api.body_limit import MULTIPART_OVERHEAD, BodyLimit, BodyLimits, Limit
 from app.api.errors import install_error_handlers
 from app.api.routes import auth, ops, recordings, sessions, users
+from app.api.security_headers import SecurityHeaders
 from app.api.server_errors import keep_connection_after_500
-from app.api.upload_limit import MULTIPART_OVERHEAD, UploadSizeLimit
 from app.clients.openai_client import build_ai_client
 from app.clients.storage import build_storage
 from app.core import sentry
@@ -19,6 +24,7 @@ from app.core.logging import configure_logging
 from app.core.ratelimit import RateLimiter
 from app.core.ratelimit import announce as announce_rate_limits
 from app.core.security import Passwords
+from app.services.login_throttle import LoginThrottle
 
 API_PREFIX = "/api/v1"
 
@@ -39,7 +45,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ai_client.openai.close()
         sentry.flush(settings.sentry_shutdown_timeout)
 
-    app = FastAPI(title="GenAI Coach API", version=__version__, lifespan=lifespan)
+    docs = settings.api_docs_enabled
+    app = FastAPI(
+        title="GenAI Coach API",
+        version=__version__,
+        lifespan=lifespan,
+        # The map of the API is for developers; elsewhere only when API_DOCS=true.
+        openapi_url="/openapi.json" if docs else None,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+    )
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
@@ -47,18 +62,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.storage = build_storage(settings)
     app.state.rate_limiter = RateLimiter.from_settings(settings)  # fails open
     announce_rate_limits(settings)
+    app.state.health_threads = anyio.CapacityLimiter(2)
+    app.state.login_throttle = LoginThrottle(
+        app.state.rate_limiter,
+        per_account=settings.login_max_failures_per_account,
+        per_address=settings.login_max_failures_per_ip,
+        window_minutes=settings.login_failure_window_minutes,
+    )
     app.state.passwords = Passwords(
         time_cost=settings.argon2_time_cost,
         memory_kib=settings.argon2_memory_kib,
         parallelism=settings.argon2_parallelism,
+        concurrency=settings.password_hash_concurrency,
+        wait_seconds=settings.password_hash_wait_seconds,
     )
-    app.add_middleware(
-        UploadSizeLimit,
-        path=f"{API_PREFIX}/recordings",
-        max_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD,
-        limit_text=f"{settings.max_upload_mb} MB",
-    )
+    app.add_middleware(BodyLimit, limits=_body_limits(settings))
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            # sentry-trace and baggage: a browser front-end's traces continue into the API.
+            allow_headers=["Authorization", "Content-Type", "sentry-trace", "baggage"],
+        )
     install_error_handlers(app, send_validation_errors=settings.sentry_send_validation_errors)
+    _wrap_starlette_stack(app, settings)
     sentry.instrument_app(app, settings)
     keep_connection_after_500(app)  # outermost
 
@@ -70,6 +98,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.sentry_debug_endpoint:
         app.include_router(ops.sentry_debug_router(settings))
     return app
+
+
+def _wrap_starlette_stack(app: FastAPI, settings: Settings) -> None:
+    """Middleware outside Starlette's error middleware, so that its 500s pass through them too.
+
+    Outermost, the client address from the proxies in FORWARDED_ALLOW_IPS (and only those),
+    for every limit keyed by address; then the security headers.
+    """
+    build = app.build_middleware_stack
+
+    def build_wrapped() -> ASGIApp:
+        secured = SecurityHeaders(
+            build(), no_store_prefix=API_PREFIX, hsts=not settings.is_development
+        )
+        return ProxyHeadersMiddleware(secured, trusted_hosts=settings.forwarded_allow_ips)
+
+    app.build_middleware_stack = build_wrapped  # type: ignore[method-assign]
+
+
+def _body_limits(settings: Settings) -> BodyLimits:
+    upload_bytes = settings.max_upload_bytes + MULTIPART_OVERHEAD
+    return BodyLimits(
+        upload_paths=frozenset({f"{API_PREFIX}/recordings"}),
+        upload=Limit(upload_bytes, f"{settings.max_upload_mb} MB"),
+        form=Limit(settings.max_form_body_kb * 1024, f"{settings.max_form_body_kb} KB"),
+        other=Limit(settings.max_json_body_kb * 1024, f"{settings.max_json_body_kb} KB"),
+    )
 
 
 def __getattr__(name: str) -> FastAPI:

@@ -8,6 +8,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import Base, UTCDateTime
 
+# Primary keys are INTEGER columns (32-bit on PostgreSQL): no row has an id outside this range,
+# and asking the database for one is an error there (and an OverflowError past 64 bits on
+# SQLite), so lookups answer "not found" before the query.
+MAX_ID = 2**31 - 1
+
+
+def is_possible_id(value: int) -> bool:
+    """Whether a row could have this id at all."""
+    return 1 <= value <= MAX_ID
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -16,6 +16,7 @@ from app.core.errors import AINotConfigured, NotAuthenticated
 from app.core.security import InvalidToken, Passwords
 from app.models import User
 from app.services import logins
+from app.services.login_throttle import LoginThrottle
 from app.services.logins import SignedIn
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -83,6 +84,17 @@ def get_passwords(request: Request) -> Passwords:
     return request.app.state.passwords
 
 
+def client_address(request: Request) -> str:
+    """The client's address: the peer, or what a proxy in FORWARDED_ALLOW_IPS says it is."""
+    return request.client.host if request.client else "unknown"
+
+
+def get_login_throttle(request: Request) -> LoginThrottle:
+    return request.app.state.login_throttle
+
+
 StorageDep = Annotated[Storage, Depends(get_storage)]
 PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
 AIClientDep = Annotated[AIClient, Depends(get_ai_client)]
+ClientAddressDep = Annotated[str, Depends(client_address)]
+LoginThrottleDep = Annotated[LoginThrottle, Depends(get_login_throttle)]

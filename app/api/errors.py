@@ -10,11 +10,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app.core import sentry
 from app.core.errors import CODES_BY_STATUS, AppError
 
 logger = logging.getLogger(__name__)
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 async def report(exc: BaseException, *, handled: bool = True) -> str | None:
@@ -46,7 +48,23 @@ async def http_error_handler(request: Request, exc: StarletteHTTPException) -> J
         # A deliberate 5xx is still a server failure; sentry-sdk's Starlette integration
         # reported these, and the lean request path leaves that to this handler.
         await report(exc)
-    return error_response(exc.status_code, exc.detail, code, getattr(exc, "headers", None))
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": _allowed_methods(request)}
+    return error_response(exc.status_code, exc.detail, code, headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route answers on this path; Starlette names only the first route's."""
+    allowed = [
+        method
+        for method in HTTP_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+    return ", ".join(allowed)
 
 
 def validation_error_handler(send_to_sentry: bool):

@@ -21,6 +21,10 @@ from app.core.config import Settings
 CHUNK_SIZE = 64 * 1024
 
 
+class StoredFileMissing(Exception):
+    """The object under this key is gone: storage lost data that the database still lists."""
+
+
 @dataclass
 class StoredFile:
     """An open stored object: its size and its bytes, read chunk by chunk."""
@@ -62,7 +66,10 @@ class S3Storage:
 
     def open(self, key: str) -> StoredFile:
         with self._span("storage.download", key) as span:
-            response = self.client.get_object(Bucket=self.bucket, Key=key)
+            try:
+                response = self.client.get_object(Bucket=self.bucket, Key=key)
+            except self.client.exceptions.NoSuchKey:
+                raise StoredFileMissing(key) from None
             size = int(response["ContentLength"])
             span.set_data("storage.bytes", size)
         return StoredFile(size=size, chunks=_closing_chunks(response["Body"]))
@@ -106,7 +113,10 @@ class LocalStorage:
     def open(self, key: str) -> StoredFile:
         path = self._path(key)
         with self._span("storage.download", path) as span:
-            handle = path.open("rb")
+            try:
+                handle = path.open("rb")
+            except FileNotFoundError:
+                raise StoredFileMissing(key) from None
             size = os.fstat(handle.fileno()).st_size
             span.set_data("storage.bytes", size)
         return StoredFile(size=size, chunks=_closing_chunks(handle))

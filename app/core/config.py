@@ -1,6 +1,7 @@
 """Settings, read from the environment and `.env`, validated once at start-up."""
 
 import json
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -103,6 +104,20 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1, le=20)
     argon2_memory_kib: int = Field(default=65536, ge=64, le=1048576)
     argon2_parallelism: int = Field(default=4, ge=1, le=16)
+    # At most this many hashes at once (each holds ARGON2_MEMORY_KIB); the rest wait up to
+    # PASSWORD_HASH_WAIT_SECONDS, then get 503.
+    password_hash_concurrency: int = Field(default=os.cpu_count() or 1, ge=1, le=256)
+    password_hash_wait_seconds: float = Field(default=0.25, ge=0, le=30)
+    # Failed logins within LOGIN_FAILURE_WINDOW_MINUTES before logins are refused (429).
+    login_max_failures_per_account: int = Field(default=10, ge=1)
+    login_max_failures_per_ip: int = Field(default=100, ge=1)
+    login_failure_window_minutes: int = Field(default=15, ge=1)
+    # Edges: body sizes, proxies trusted for X-Forwarded-*, browsers allowed, API docs.
+    max_json_body_kb: int = Field(default=64, ge=1, le=10240)
+    max_form_body_kb: int = Field(default=4, ge=1, le=1024)
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = ["127.0.0.1"]
+    cors_origins: Annotated[list[str], NoDecode] = []
+    api_docs: bool | None = None  # default: on in development only
 
     sentry_dsn: SecretStr | None = None
     sentry_traces_sample_rate: Rate | None = None
@@ -158,14 +173,15 @@ class Settings(BaseSettings):
     def _upper_log_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("sentry_scrub_fields", mode="before")
+    @field_validator(
+        "sentry_scrub_fields",
+        "sentry_user_fields",
+        "forwarded_allow_ips",
+        "cors_origins",
+        mode="before",
+    )
     @classmethod
     def _csv(cls, value: object) -> object:
-        return _split_csv(value)
-
-    @field_validator("sentry_user_fields", mode="before")
-    @classmethod
-    def _user_fields_csv(cls, value: object) -> object:
         return _split_csv(value)
 
     @field_validator("sentry_traces_sample_rates", mode="before")
@@ -294,6 +310,10 @@ class Settings(BaseSettings):
     @property
     def sentry_enabled(self) -> bool:
         return self.sentry_dsn is not None or self.spotlight_url is not None
+
+    @property
+    def api_docs_enabled(self) -> bool:
+        return self.is_development if self.api_docs is None else self.api_docs
 
     @property
     def max_upload_bytes(self) -> int:

@@ -37,6 +37,13 @@ class NotFound(AppError):
     status_code, code = 404, "not_found"
 
 
+class RecordingFileMissing(NotFound):
+    code = "recording_file_missing"
+
+    def __init__(self) -> None:
+        super().__init__("The recording's audio file is missing")
+
+
 class Conflict(AppError):
     status_code, code = 409, "conflict"
 
@@ -72,6 +79,12 @@ class AINotConfigured(AppError):
 
     def __init__(self) -> None:
         super().__init__("The AI coach is not configured: set OPENAI_API_KEY to enable it")
+
+
+class ServiceBusy(AppError):
+    """Too much work at once (password hashes): try again shortly."""
+
+    status_code, code = 503, "service_busy"
 
 
 class UpstreamError(AppError):

@@ -76,6 +76,18 @@ class RateLimiter:
         self._outage.recovered()
         return allowed
 
+    def test(self, item: RateLimitItem, *keys: str) -> bool:
+        """Whether one more hit would be allowed, without counting it."""
+        if self._outage.waiting():
+            return self._test_while_down(item, keys)
+        try:
+            allowed = self._strategy.test(item, *keys)
+        except StorageError as exc:
+            self._outage.failed(exc.storage_error)
+            return self._test_while_down(item, keys)
+        self._outage.recovered()
+        return allowed
+
     def retry_after(self, item: RateLimitItem, *keys: str) -> int:
         """Seconds until the window has room again for these keys (at least 1)."""
         if self._outage.waiting() and self._fallback is not None:
@@ -88,6 +100,9 @@ class RateLimiter:
 
     def _hit_while_down(self, item: RateLimitItem, keys: tuple[str, ...]) -> bool:
         return True if self._fallback is None else self._fallback.hit(item, *keys)
+
+    def _test_while_down(self, item: RateLimitItem, keys: tuple[str, ...]) -> bool:
+        return True if self._fallback is None else self._fallback.test(item, *keys)
 
 
 class _Outage:

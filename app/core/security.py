@@ -1,13 +1,18 @@
 """Password hashing (argon2 through pwdlib) and JWT access and refresh tokens (PyJWT)."""
 
+import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
+
+from app.core import sentry
+from app.core.errors import ServiceBusy
 
 ALGORITHM = "HS256"
 TokenType = Literal["access", "refresh"]
@@ -18,24 +23,53 @@ class InvalidToken(Exception):
 
 
 class Passwords:
-    """Argon2id hashing at the configured cost (ARGON2_TIME_COST, ARGON2_MEMORY_KIB)."""
+    """Argon2id hashing at the configured cost (ARGON2_TIME_COST, ARGON2_MEMORY_KIB).
 
-    def __init__(self, *, time_cost: int, memory_kib: int, parallelism: int) -> None:
+    Each hash holds ARGON2_MEMORY_KIB of memory and a CPU, so at most `concurrency` run at
+    once: a login flood waits `wait_seconds` for a free slot and then gets a 503, instead of
+    taking the process's memory and the event loop's threads with it.
+    """
+
+    def __init__(
+        self,
+        *,
+        time_cost: int,
+        memory_kib: int,
+        parallelism: int,
+        concurrency: int,
+        wait_seconds: float,
+    ) -> None:
         self._hasher = PasswordHash(
             (Argon2Hasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism),)
         )
+        self._slots = threading.BoundedSemaphore(concurrency)
+        self._wait_seconds = wait_seconds
         # Verified against when the email is unknown, so a login takes as long either way.
         self._dummy_hash = self._hasher.hash("not-a-real-password")
 
     def hash(self, password: str) -> str:
-        return self._hasher.hash(password)
+        with self._slot("password.hash"):
+            return self._hasher.hash(password)
 
     def verify(self, password: str, hashed: str | None) -> bool:
         """Check a password; with no hash, spend the same time and answer False."""
-        if hashed is None:
-            self._hasher.verify(password, self._dummy_hash)
-            return False
-        return self._hasher.verify(password, hashed)
+        with self._slot("password.verify"):
+            if hashed is None:
+                self._hasher.verify(password, self._dummy_hash)
+                return False
+            return self._hasher.verify(password, hashed)
+
+    @contextmanager
+    def _slot(self, op: str) -> Iterator[None]:
+        if not self._slots.acquire(timeout=self._wait_seconds):
+            raise ServiceBusy(
+                "Too many sign-ins at once; try again in a moment", headers={"Retry-After": "1"}
+            )
+        try:
+            with sentry.start_span(op, op):
+                yield
+        finally:
+            self._slots.release()
 
 
 def create_token(

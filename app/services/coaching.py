@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.core.errors import NotFound
-from app.models import CoachingSession, User
+from app.models import CoachingSession, User, is_possible_id
 
 
 def create_session(db: Session, *, user: User, title: str) -> CoachingSession:
@@ -27,6 +27,8 @@ def list_sessions(db: Session, *, user: User) -> list[CoachingSession]:
 
 def get_session(db: Session, *, user: User, session_id: int) -> CoachingSession:
     """One of the user's sessions with its messages; anyone else's is NotFound."""
+    if not is_possible_id(session_id):
+        raise NotFound("Session not found")
     query = (
         select(CoachingSession)
         .where(CoachingSession.id == session_id, CoachingSession.user_id == user.id)

@@ -6,27 +6,25 @@ whose row cannot be written does not stay behind in storage.
 
 import logging
 import uuid
-from pathlib import PurePath
 
 from fastapi import UploadFile
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.clients.openai_client import AIClient
-from app.clients.storage import Storage, StoredFile
+from app.clients.storage import Storage, StoredFile, StoredFileMissing
 from app.core import sentry
 from app.core.db import undo_on_rollback
 from app.core.errors import (
-    AppError,
     DeletionIncomplete,
     NotFound,
     PayloadTooLarge,
-    UnsupportedMediaType,
+    RecordingFileMissing,
     UpstreamError,
 )
-from app.models import Recording, User
+from app.models import Recording, User, is_possible_id
 from app.schemas import Feedback
-from app.services import ai, coaching
+from app.services import ai, audio_files, coaching
 from app.services.upstream import s3_call
 
 logger = logging.getLogger(__name__)
@@ -42,8 +40,8 @@ def create_recording(
     max_bytes: int,
 ) -> Recording:
     """Store an uploaded audio file for the user and record its metadata."""
-    content_type = _audio_type(upload.content_type)
     size = _checked_size(upload, max_bytes)
+    content_type = audio_files.audio_type(upload.file)
     if session_id is not None:
         coaching.get_session(db, user=user, session_id=session_id)  # someone else's: 404
     key = f"{user.id}/{uuid.uuid4().hex}"  # the bucket or folder is for recordings only
@@ -60,7 +58,7 @@ def create_recording(
     recording = Recording(
         user_id=user.id,
         session_id=session_id,
-        filename=_safe_filename(upload.filename),
+        filename=audio_files.display_filename(upload.filename),
         content_type=content_type,
         size=size,
         storage_key=key,
@@ -72,6 +70,8 @@ def create_recording(
 
 def get_recording(db: Session, *, user: User, recording_id: int) -> Recording:
     """One of the user's recordings; anyone else's is NotFound."""
+    if not is_possible_id(recording_id):
+        raise NotFound("Recording not found")
     query = select(Recording).where(Recording.id == recording_id, Recording.user_id == user.id)
     recording = db.scalar(query)
     if recording is None:
@@ -80,9 +80,18 @@ def get_recording(db: Session, *, user: User, recording_id: int) -> Recording:
 
 
 def open_recording(storage: Storage, *, recording: Recording) -> StoredFile:
-    """The stored bytes of a recording, ready to stream."""
-    with s3_call("download"):
-        return storage.open(recording.storage_key)
+    """The stored bytes of a recording, ready to stream; a lost file is one warning event."""
+    try:
+        with s3_call("download"):
+            return storage.open(recording.storage_key)
+    except StoredFileMissing:
+        sentry.capture_message(
+            "A stored recording is missing",
+            level="warning",
+            tags={"service": storage.backend},
+            extra={"recording_id": recording.id},
+        )
+        raise RecordingFileMissing() from None
 
 
 def transcribe_recording(
@@ -150,25 +159,9 @@ def _discard(storage: Storage, key: str) -> None:
         logger.warning("Could not remove the stored recording %s", key, exc_info=True)
 
 
-def _audio_type(content_type: str | None) -> str:
-    media_type = (content_type or "").split(";", 1)[0].strip().lower()
-    if not media_type.startswith("audio/"):
-        raise UnsupportedMediaType(
-            f"Only audio files can be uploaded (audio/*); got {media_type or 'no content type'}"
-        )
-    return media_type
-
-
 def _checked_size(upload: UploadFile, max_bytes: int) -> int:
     upload.file.seek(0, 2)
     size = upload.file.tell()
     if size > max_bytes:
         raise PayloadTooLarge(f"The recording is larger than {max_bytes // (1024 * 1024)} MB")
-    if size == 0:
-        raise AppError("The recording is empty")
     return size
-
-
-def _safe_filename(filename: str | None) -> str:
-    name = PurePath((filename or "").replace("\\", "/")).name.strip()
-    return (name or "recording")[:255]

@@ -107,12 +107,26 @@ def serve_and_drive(env: dict[str, str], workdir: Path, rounds: int) -> Run:
     return run
 
 
+def peak_rss_kb(pid: int) -> int | None:
+    """The highest resident memory the process has had since start or reset (Linux VmHWM)."""
+    return _status_kb(pid, "VmHWM:")
+
+
+def reset_peak_rss(pid: int) -> None:
+    """Restart VmHWM from the current RSS (start-up peaks, such as argon2's, hide the rest)."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
 def _rss_kb(pid: int) -> int | None:
+    return _status_kb(pid, "VmRSS:")
+
+
+def _status_kb(pid: int, field: str) -> int | None:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return None
-    line = next((line for line in status.splitlines() if line.startswith("VmRSS:")), None)
+    line = next((line for line in status.splitlines() if line.startswith(field)), None)
     return int(line.split()[1]) if line else None
 
 

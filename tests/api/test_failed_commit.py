@@ -6,6 +6,7 @@ refuses the transaction only at COMMIT, the way a deferred foreign key or exclus
 
 from pathlib import Path
 
+from tests.support.audio import wav_bytes
 from tests.support.auth import register_and_login
 from tests.support.refuse_commit import postgres_only
 
@@ -37,7 +38,7 @@ def test_a_recording_whose_row_did_not_commit_leaves_no_stored_object(
     headers = register_and_login(client)
     refuse_commit("recordings")
 
-    files = {"file": ("practice.wav", b"RIFF-audio-bytes", "audio/wav")}
+    files = {"file": ("practice.wav", wav_bytes(), "audio/wav")}
     response = client.post("/api/v1/recordings", files=files, headers=headers)
 
     assert response.status_code == 500

@@ -8,8 +8,9 @@ from httpx import Response
 from sqlalchemy import func, select
 
 from app.models import Recording
+from tests.support.audio import wav_bytes
 
-AUDIO = b"RIFF" + os.urandom(96 * 1024) + b"AUDIO-CONTENT-MARKER"
+AUDIO = wav_bytes(os.urandom(96 * 1024) + b"AUDIO-CONTENT-MARKER")
 MB = 1024 * 1024
 
 

@@ -2,18 +2,33 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form, status
 
-from app.api.deps import PasswordsDep, SessionDep, SettingsDep, SignedInDep
+from app.api.deps import (
+    ClientAddressDep,
+    LoginThrottleDep,
+    PasswordsDep,
+    SessionDep,
+    SettingsDep,
+    SignedInDep,
+)
+from app.api.responses import BODY_ERRORS, errors
 from app.core import sentry
 from app.core.config import Settings
 from app.core.errors import InvalidCredentials
 from app.models import User
-from app.schemas import LoginRequest, RefreshRequest, TokenPair, UserCreate, UserRead
+from app.schemas import (
+    LoginRequest,
+    RefreshRequest,
+    TokenForm,
+    TokenPair,
+    UserCreate,
+    UserRead,
+)
 from app.services import logins, users
 
 router = APIRouter(prefix="/auth", tags=["auth"])
+LOGIN_ERRORS = errors(401, *BODY_ERRORS, 429, 503)
 
 
 def _login(
@@ -28,7 +43,12 @@ def _login(
     return logins.start(db, user=user, settings=settings)
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserRead)
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserRead,
+    responses=errors(409, *BODY_ERRORS, 503),
+)
 def register(body: UserCreate, db: SessionDep, passwords: PasswordsDep) -> User:
     user = users.register(
         db,
@@ -41,24 +61,37 @@ def register(body: UserCreate, db: SessionDep, passwords: PasswordsDep) -> User:
     return user
 
 
-@router.post("/login")
+@router.post("/login", responses=LOGIN_ERRORS)
 def login(
-    body: LoginRequest, db: SessionDep, passwords: PasswordsDep, settings: SettingsDep
-) -> TokenPair:
-    return _login(db, passwords, settings, body.email, body.password.get_secret_value())
-
-
-@router.post("/token", summary="Login with the OAuth2 password form (Swagger's Authorize)")
-def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    body: LoginRequest,
     db: SessionDep,
     passwords: PasswordsDep,
     settings: SettingsDep,
+    throttle: LoginThrottleDep,
+    address: ClientAddressDep,
 ) -> TokenPair:
-    return _login(db, passwords, settings, form.username, form.password)
+    with throttle.attempt(email=body.email, address=address):
+        return _login(db, passwords, settings, body.email, body.password.get_secret_value())
 
 
-@router.post("/refresh")
+@router.post(
+    "/token",
+    summary="Login with the OAuth2 password form (Swagger's Authorize)",
+    responses=LOGIN_ERRORS,
+)
+def token(
+    form: Annotated[TokenForm, Form()],
+    db: SessionDep,
+    passwords: PasswordsDep,
+    settings: SettingsDep,
+    throttle: LoginThrottleDep,
+    address: ClientAddressDep,
+) -> TokenPair:
+    with throttle.attempt(email=form.username, address=address):
+        return _login(db, passwords, settings, form.username, form.password.get_secret_value())
+
+
+@router.post("/refresh", responses=errors(401, *BODY_ERRORS))
 def refresh(body: RefreshRequest, db: SessionDep, settings: SettingsDep) -> TokenPair:
     """A new pair for a refresh token, which then stops working (single use, rotating)."""
     return logins.rotate(db, refresh_token=body.refresh_token.get_secret_value(), settings=settings)

@@ -7,16 +7,18 @@ from fastapi import APIRouter, Form, UploadFile, status
 from fastapi.responses import StreamingResponse
 
 from app.api.deps import AIClientDep, CurrentUser, SessionDep, SettingsDep, StorageDep
+from app.api.responses import AI_ERRORS, BODY_ERRORS, STORAGE_ERRORS, errors
 from app.models import Recording
 from app.schemas import Feedback, RecordingDetail, RecordingRead, TranscriptionRead
 from app.services import recordings
+from app.services.audio_files import SERVED_TYPES
 
-router = APIRouter(prefix="/recordings", tags=["recordings"])
+router = APIRouter(prefix="/recordings", tags=["recordings"], responses=errors(401))
 
-UPSTREAM_ERRORS = {
-    502: {"description": "OpenAI or storage failed (body carries the Sentry event_id)"},
-    503: {"description": "OPENAI_API_KEY is not set"},
-    504: {"description": "OpenAI or storage timed out (body carries the Sentry event_id)"},
+AI_ROUTE_ERRORS = errors(404, 422, *AI_ERRORS)
+DOWNLOAD = {
+    "description": "The recording's audio bytes, as an attachment",
+    "content": {media_type: {} for media_type in SERVED_TYPES},
 }
 
 
@@ -24,10 +26,7 @@ UPSTREAM_ERRORS = {
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=RecordingRead,
-    responses={
-        413: {"description": "Larger than MAX_UPLOAD_MB"},
-        415: {"description": "Not an audio/* file"},
-    },
+    responses=errors(404, *BODY_ERRORS, 415, *STORAGE_ERRORS),
 )
 def upload_recording(
     file: UploadFile,
@@ -47,12 +46,16 @@ def upload_recording(
     )
 
 
-@router.get("/{recording_id}", response_model=RecordingDetail)
+@router.get("/{recording_id}", response_model=RecordingDetail, responses=errors(404, 422))
 def read_recording(recording_id: int, user: CurrentUser, db: SessionDep) -> Recording:
     return recordings.get_recording(db, user=user, recording_id=recording_id)
 
 
-@router.get("/{recording_id}/download", response_class=StreamingResponse)
+@router.get(
+    "/{recording_id}/download",
+    response_class=StreamingResponse,
+    responses={200: DOWNLOAD, **errors(404, 422, *STORAGE_ERRORS)},
+)
 def download_recording(
     recording_id: int, user: CurrentUser, db: SessionDep, storage: StorageDep
 ) -> StreamingResponse:
@@ -66,7 +69,7 @@ def download_recording(
 
 
 @router.post(
-    "/{recording_id}/transcription", response_model=TranscriptionRead, responses=UPSTREAM_ERRORS
+    "/{recording_id}/transcription", response_model=TranscriptionRead, responses=AI_ROUTE_ERRORS
 )
 def transcribe_recording(
     recording_id: int, user: CurrentUser, db: SessionDep, storage: StorageDep, ai: AIClientDep
@@ -75,7 +78,7 @@ def transcribe_recording(
     return TranscriptionRead(text=text)
 
 
-@router.post("/{recording_id}/feedback", response_model=Feedback, responses=UPSTREAM_ERRORS)
+@router.post("/{recording_id}/feedback", response_model=Feedback, responses=AI_ROUTE_ERRORS)
 def review_recording(
     recording_id: int, user: CurrentUser, db: SessionDep, storage: StorageDep, ai: AIClientDep
 ) -> Feedback:

@@ -3,14 +3,20 @@
 from fastapi import APIRouter, status
 
 from app.api.deps import AIClientDep, CurrentUser, SessionDep
+from app.api.responses import AI_ERRORS, BODY_ERRORS, errors
 from app.models import CoachingSession, Message
 from app.schemas import MessageCreate, MessageRead, SessionCreate, SessionDetail, SessionRead
 from app.services import chat, coaching
 
-router = APIRouter(prefix="/sessions", tags=["sessions"])
+router = APIRouter(prefix="/sessions", tags=["sessions"], responses=errors(401))
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=SessionRead)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SessionRead,
+    responses=errors(*BODY_ERRORS),
+)
 def create_session(body: SessionCreate, user: CurrentUser, db: SessionDep) -> CoachingSession:
     return coaching.create_session(db, user=user, title=body.title)
 
@@ -20,7 +26,7 @@ def list_sessions(user: CurrentUser, db: SessionDep) -> list[CoachingSession]:
     return coaching.list_sessions(db, user=user)
 
 
-@router.get("/{session_id}", response_model=SessionDetail)
+@router.get("/{session_id}", response_model=SessionDetail, responses=errors(404, 422))
 def read_session(session_id: int, user: CurrentUser, db: SessionDep) -> CoachingSession:
     return coaching.get_session(db, user=user, session_id=session_id)
 
@@ -29,11 +35,7 @@ def read_session(session_id: int, user: CurrentUser, db: SessionDep) -> Coaching
     "/{session_id}/messages",
     status_code=status.HTTP_201_CREATED,
     response_model=MessageRead,
-    responses={
-        502: {"description": "OpenAI failed (body carries the Sentry event_id)"},
-        503: {"description": "OPENAI_API_KEY is not set"},
-        504: {"description": "OpenAI timed out (body carries the Sentry event_id)"},
-    },
+    responses=errors(404, *BODY_ERRORS, *AI_ERRORS),
 )
 def post_message(
     session_id: int, body: MessageCreate, user: CurrentUser, db: SessionDep, ai: AIClientDep

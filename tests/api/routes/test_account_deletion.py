@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from tests.support.audio import wav_bytes
 from tests.support.auth import register_and_login
 from tests.support.fakes import s3_client
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.both_backends
 
 
 def _upload(client: TestClient, headers: dict[str, str], name: str = "practice.wav") -> int:
-    files = {"file": (name, b"RIFF-" + name.encode(), "audio/wav")}
+    files = {"file": (name, wav_bytes(name.encode()), "audio/wav")}
     response = client.post("/api/v1/recordings", files=files, headers=headers)
     assert response.status_code == 201, response.text
     return response.json()["id"]

@@ -8,7 +8,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from scripts.bench_sinks import start_sink, stop_sink
+# Imported as scripts.bench_support (bench.py, bench_peers.py) and as bench_support (scripts
+# run with scripts/ as their first path entry): the sibling import follows suit.
+if __package__:
+    from .bench_sinks import start_sink, stop_sink
+else:
+    from bench_sinks import start_sink, stop_sink
 
 ROOT = Path(__file__).resolve().parent.parent
 # SQLite files on tmpfs where there is one: disk flushes from other processes on a shared

@@ -8,6 +8,7 @@ from fastapi import APIRouter, FastAPI
 from app import __version__
 from app.api.errors import install_error_handlers
 from app.api.routes import auth, ops, recordings, sessions, users
+from app.api.server_errors import keep_connection_after_500
 from app.api.upload_limit import MULTIPART_OVERHEAD, UploadSizeLimit
 from app.clients.openai_client import build_ai_client
 from app.clients.storage import build_storage
@@ -16,6 +17,7 @@ from app.core.config import ConfigError, Settings, load_settings
 from app.core.db import create_db_engine, session_factory
 from app.core.logging import configure_logging
 from app.core.ratelimit import RateLimiter
+from app.core.ratelimit import announce as announce_rate_limits
 from app.core.security import Passwords
 
 API_PREFIX = "/api/v1"
@@ -43,7 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = session_factory(engine)
     app.state.ai_client = ai_client
     app.state.storage = build_storage(settings)
-    app.state.rate_limiter = RateLimiter()
+    app.state.rate_limiter = RateLimiter.from_settings(settings)  # fails open
+    announce_rate_limits(settings)
     app.state.passwords = Passwords(
         time_cost=settings.argon2_time_cost,
         memory_kib=settings.argon2_memory_kib,
@@ -57,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app, send_validation_errors=settings.sentry_send_validation_errors)
     sentry.instrument_app(app, settings)
+    keep_connection_after_500(app)  # outermost
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, users, sessions, recordings):

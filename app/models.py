@@ -15,6 +15,7 @@ def utcnow() -> datetime:
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True, index=True)
@@ -32,6 +33,7 @@ class User(Base):
 
 class CoachingSession(Base):
     __tablename__ = "coaching_sessions"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -52,6 +54,7 @@ class CoachingSession(Base):
 
 class Message(Base):
     __tablename__ = "messages"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(
@@ -71,6 +74,7 @@ class Recording(Base):
     """A practice recording: metadata here, the bytes in storage under `storage_key`."""
 
     __tablename__ = "recordings"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -87,3 +91,24 @@ class Recording(Base):
 
     def __repr__(self) -> str:  # no transcript or feedback: they are personal
         return f"Recording(id={self.id!r})"
+
+
+class Login(Base):
+    """One sign-in on one device: the server-side record every token of that sign-in answers to.
+
+    Access tokens carry its id (`sid`); refresh tokens also carry `refresh_counter`, and only the
+    current counter is accepted, so each refresh token works once.
+    """
+
+    __tablename__ = "logins"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refresh_counter: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"Login(id={self.id!r})"

@@ -4,8 +4,12 @@
     python3 scripts/dev.py serve   # install, migrate, run the API on http://localhost:8000
     python3 scripts/dev.py test    # install, run the whole test suite
 
-Both create `.venv/` beside this repo and install the project into it, only when
-pyproject.toml changed since the last install. Extra arguments go to uvicorn or pytest.
+Both create `.venv/` beside this repo and install the locked dependencies into it
+(requirements.txt, or requirements-test.txt for the tests, with hashes), only when the lock
+or pyproject.toml changed since the last install. Extra arguments go to uvicorn or pytest.
+
+    python3 scripts/dev.py test --newest-sentry   # the suite against the newest sentry-sdk 2.x
+    python3 scripts/dev.py lock [--upgrade]       # re-resolve the lock files (pip-tools)
 """
 
 import hashlib
@@ -16,46 +20,119 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VENV = ROOT / ".venv"
-PYTHON = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-STAMP = VENV / ".installed-from"
+LOCKS = {"": ROOT / "requirements.txt", "test": ROOT / "requirements-test.txt"}
+NEWEST_SENTRY = "sentry-sdk[fastapi,sqlalchemy,openai]>=2,<3"
 
 
-def ensure_environment(extras: str) -> None:
-    """Create the virtualenv and install the project, unless it is already up to date."""
+def python_in(venv_dir: Path) -> Path:
+    return venv_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def ensure_environment(extras: str, venv_dir: Path = ROOT / ".venv") -> Path:
+    """Create the virtualenv and install the lock and the project, unless already up to date."""
     if sys.version_info < (3, 11):  # noqa: UP036 - run by whatever python3 a machine has
         sys.exit("Python 3.11 or newer is required")
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
-    if STAMP.exists() and STAMP.read_text() == wanted:
-        return
-    if not PYTHON.exists():
-        print(f"Creating {VENV}", flush=True)
-        venv.create(VENV, with_pip=True)
-    pip = [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    python, stamp, lock = python_in(venv_dir), venv_dir / ".installed-from", LOCKS[extras]
+    inputs = (ROOT / "pyproject.toml").read_bytes() + lock.read_bytes() + extras.encode()
+    wanted = hashlib.sha256(inputs).hexdigest()
+    if stamp.exists() and stamp.read_text() == wanted:
+        return python
+    if not python.exists():
+        print(f"Creating {venv_dir}", flush=True)
+        venv.create(venv_dir, with_pip=True)
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "-e", f".[{extras}]" if extras else "."], cwd=ROOT, check=True)
-    STAMP.write_text(wanted)
+    # Exactly the locked versions, each checked against its hash; then the project itself,
+    # whose dependencies the lock already holds.
+    subprocess.run([*pip, "--require-hashes", "--no-deps", "-r", str(lock)], check=True)
+    subprocess.run([*pip, "--no-deps", "-e", "."], cwd=ROOT, check=True)
+    stamp.write_text(wanted)
+    return python
 
 
-def run(*args: str) -> int:
-    return subprocess.run([str(PYTHON), *args], cwd=ROOT).returncode
+def run(python: Path, *args: str) -> int:
+    return subprocess.run([str(python), *args], cwd=ROOT).returncode
 
 
 def serve(extra: list[str]) -> int:
-    ensure_environment("")
-    if code := run("-m", "app.migrate"):
+    python = ensure_environment("")
+    if code := run(python, "-m", "app.migrate"):
         return code
     port = os.environ.get("PORT", "8000")
-    return run("-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", port, *extra)
+    return run(
+        python, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", port, *extra
+    )
 
 
 def test(extra: list[str]) -> int:
-    ensure_environment("test")
-    return run("-m", "pytest", *extra)
+    if "--newest-sentry" in extra:
+        extra.remove("--newest-sentry")
+        return test_newest_sentry(extra)
+    return run(ensure_environment("test"), "-m", "pytest", *extra)
+
+
+def test_newest_sentry(extra: list[str]) -> int:
+    """The suite in .venv-newest-sentry: the lock, then the newest sentry-sdk 2.x over it."""
+    python = ensure_environment("test", ROOT / ".venv-newest-sentry")
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, "--upgrade", NEWEST_SENTRY], check=True)
+    newest, locked = sentry_version(python), locked_version("sentry-sdk")
+    if newest == locked:
+        print(f"sentry-sdk {newest} is the newest 2.x and the locked one: nothing more to run")
+        return 0
+    print(f"Running the suite against sentry-sdk {newest} (locked: {locked})", flush=True)
+    return run(python, "-m", "pytest", *extra)
+
+
+def sentry_version(python: Path) -> str:
+    code = "import importlib.metadata as m; print(m.version('sentry-sdk'))"
+    return subprocess.run([str(python), "-c", code], capture_output=True, text=True).stdout.strip()
+
+
+def locked_version(name: str) -> str:
+    for line in LOCKS["test"].read_text().splitlines():
+        if line.startswith(f"{name}=="):
+            return line.split("==", 1)[1].split()[0]
+    return ""
+
+
+def lock(extra: list[str]) -> int:
+    """Re-resolve requirements.txt and requirements-test.txt from pyproject.toml, with hashes."""
+    python = python_in(ROOT / ".venv-lock")
+    if not python.exists():
+        venv.create(python.parent.parent, with_pip=True)
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "pip-tools"], check=True)
+    compile_ = [
+        str(python),
+        "-m",
+        "piptools",
+        "compile",
+        "--quiet",
+        "--generate-hashes",
+        "--strip-extras",
+        "--allow-unsafe",
+        "--no-emit-index-url",
+        "--no-emit-find-links",
+    ]
+    runtime = [*compile_, *extra, "--output-file", "requirements.txt", "pyproject.toml"]
+    if code := subprocess.run(runtime, cwd=ROOT).returncode:
+        return code
+    tests = [
+        *compile_,
+        *extra,
+        "--extra",
+        "test",
+        "--constraint",
+        "requirements.txt",
+        "--output-file",
+        "requirements-test.txt",
+        "pyproject.toml",
+    ]
+    return subprocess.run(tests, cwd=ROOT).returncode
 
 
 def main() -> int:
-    commands = {"serve": serve, "test": test}
+    commands = {"serve": serve, "test": test, "lock": lock}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     return commands[sys.argv[1]](sys.argv[2:])

@@ -2,6 +2,7 @@
 
 import os
 import socket
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -26,15 +27,45 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 POSTGRES_ADDRESS = f"{make_url(POSTGRES_URL).host}:{make_url(POSTGRES_URL).port or 5432}"
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+REDIS_ADDRESS = f"{REDIS_HOST}:{REDIS_PORT}"
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def _postgres_reachable() -> bool:
     url = make_url(POSTGRES_URL)
-    try:
-        with socket.create_connection((url.host, url.port or 5432), timeout=1):
-            return True
-    except OSError:
-        return False
+    return _reachable(url.host, url.port or 5432)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The local redis-server; its tests are skipped where none runs, and fail in CI."""
+    if not _reachable(REDIS_HOST, REDIS_PORT):
+        if IN_CI:
+            pytest.fail(f"CI=true but Redis is not reachable at {REDIS_ADDRESS}")
+        pytest.skip(f"Redis not reachable at {REDIS_ADDRESS}: skipped the Redis tests")
+    return f"redis://{REDIS_ADDRESS}/0"
+
+
+@pytest.fixture
+def redis_settings(redis_url: str) -> Iterator[dict[str, str]]:
+    """REDIS_URL with a key prefix of this test alone (parallel runs share the server)."""
+    import redis
+
+    prefix = f"genai-coach-test-{uuid.uuid4().hex}"
+    yield {"redis_url": redis_url, "redis_key_prefix": prefix}
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"{prefix}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
 
 
 @pytest.fixture(scope="session")
@@ -172,20 +203,29 @@ def drop_session_tables(database_url: str) -> None:
     engine.dispose()
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
-    """Say in one line whether the PostgreSQL run happened."""
-    postgres = [
+def _setups(terminalreporter, selected) -> list:
+    return [
         report
         for reports in terminalreporter.stats.values()
         for report in reports
-        if "[postgresql]" in getattr(report, "nodeid", "") and getattr(report, "when", "") == "setup"
+        if getattr(report, "when", "") == "setup" and selected(report)
     ]
-    if not postgres:
-        return
-    if all(report.skipped for report in postgres):
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Say in one line each whether the PostgreSQL run and the Redis tests happened."""
+    postgres = _setups(terminalreporter, lambda report: "[postgresql]" in report.nodeid)
+    if postgres and all(report.skipped for report in postgres):
         terminalreporter.write_line(
             f"PostgreSQL not reachable at {POSTGRES_ADDRESS}: skipped the PostgreSQL run "
             "(SQLite only)"
         )
-    else:
+    elif postgres:
         terminalreporter.write_line(f"PostgreSQL run: used {POSTGRES_ADDRESS}")
+    shared = _setups(terminalreporter, lambda report: "redis" in report.keywords)
+    if shared and all(report.skipped for report in shared):
+        terminalreporter.write_line(
+            f"Redis not reachable at {REDIS_ADDRESS}: skipped the Redis tests (shared limits)"
+        )
+    elif shared:
+        terminalreporter.write_line(f"Redis tests: used {REDIS_ADDRESS}")

@@ -13,6 +13,8 @@ from tests.conftest import make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DSN = "https://0123456789abcdef@o1.ingest.sentry.io/4500000000000001"
+# Outside development the database and the recordings' place must be named.
+NAMED = {"database_url": "sqlite:///./data/app.db", "local_storage_dir": "./data/recordings"}
 
 
 def test_embedded_defaults_are_development_sqlite_and_sentry_off():
@@ -25,7 +27,7 @@ def test_embedded_defaults_are_development_sqlite_and_sentry_off():
 
 
 def test_production_defaults_to_a_tenth_of_traces():
-    settings = make_settings(sentry_environment="production")
+    settings = make_settings(sentry_environment="production", **NAMED)
     assert settings.traces_sample_rate == 0.1
 
 
@@ -60,8 +62,8 @@ def test_empty_dsn_disables_sentry():
 
 
 def test_environment_comes_from_sentry_then_railway_then_development():
-    assert make_settings(railway_environment_name="staging").environment == "staging"
-    both = make_settings(sentry_environment="prod-eu", railway_environment_name="staging")
+    assert make_settings(railway_environment_name="staging", **NAMED).environment == "staging"
+    both = make_settings(sentry_environment="prod-eu", railway_environment_name="staging", **NAMED)
     assert both.environment == "prod-eu"
 
 

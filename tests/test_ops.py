@@ -51,11 +51,14 @@ def test_start_up_log_says_sentry_is_disabled(caplog, database_url):
     assert "Sentry disabled: SENTRY_DSN is empty" in caplog.messages
 
 
-def test_start_up_log_states_the_effective_configuration(caplog, database_url, sentry_inbox):
+def test_start_up_log_states_the_effective_configuration(
+    caplog, database_url, sentry_inbox, tmp_path
+):
     settings = make_settings(
         database_url=database_url,
         sentry_dsn=sentry_inbox.dsn,
         sentry_environment="staging",
+        local_storage_dir=tmp_path,
         sentry_release="9.9.9",
         sentry_profiles_sample_rate=0.25,
     )

@@ -4,8 +4,9 @@ import pytest
 
 
 @pytest.fixture
-def railway(monkeypatch):
+def railway(monkeypatch, tmp_path):
     monkeypatch.setenv("RAILWAY_ENVIRONMENT_NAME", "production")
+    monkeypatch.setenv("RAILWAY_VOLUME_MOUNT_PATH", str(tmp_path / "volume"))
     monkeypatch.setenv("RAILWAY_GIT_COMMIT_SHA", "0123456789abcdef0123456789abcdef01234567")
 
 

@@ -36,6 +36,7 @@ def _check_against(mode: str, cwd) -> tuple[subprocess.CompletedProcess, SickSen
     sentry = SickSentry(mode)
     try:
         env = {"SENTRY_DSN": sentry.dsn, "SENTRY_ENVIRONMENT": "staging", "SENTRY_RELEASE": "1.2.3"}
+        env |= {"DATABASE_URL": f"sqlite:///{cwd / 'app.db'}", "LOCAL_STORAGE_DIR": str(cwd)}
         return run_check(env, cwd), sentry
     finally:
         sentry.stop()

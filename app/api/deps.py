@@ -13,8 +13,10 @@ from app.core import sentry
 from app.core.config import Settings
 from app.core.db import transactional_session
 from app.core.errors import AINotConfigured, NotAuthenticated
-from app.core.security import InvalidToken, Passwords, decode_token
+from app.core.security import InvalidToken, Passwords
 from app.models import User
+from app.services import logins
+from app.services.logins import SignedIn
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -28,31 +30,36 @@ def get_db(request: Request) -> Iterator[Session]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_db)]
+# scope="function": the commit runs when the handler returns, before the response is sent.
+# With the default scope it ran after the client already had its answer.
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 
 
-def get_current_user(
+def get_signed_in(
     db: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
-) -> User:
-    """The user behind the bearer token; also who Sentry blames for this request's errors."""
+) -> SignedIn:
+    """The user and login behind the bearer token; also who Sentry blames for this request."""
     if token is None:
         raise NotAuthenticated("Not authenticated")
     try:
-        user_id = decode_token(
-            token, expected_type="access", secret_key=settings.secret_key.get_secret_value()
-        )
-        user = db.get(User, int(user_id))
-    except (InvalidToken, ValueError) as exc:
+        signed_in = logins.signed_in(db, access_token=token, settings=settings)
+    except InvalidToken as exc:
+        # Expired, forged, signed out, or of a deleted account: the same 401 for all.
         sentry.add_breadcrumb(
             "Invalid access token", category="auth", level="warning", data={"reason": str(exc)}
         )
         raise NotAuthenticated() from None
-    if user is None:
-        sentry.add_breadcrumb("Token for a deleted user", category="auth", level="warning")
-        raise NotAuthenticated()
+    user = signed_in.user
     sentry.set_user_context(user.id, email=user.email, name=user.name)
     sentry.add_breadcrumb("Authenticated request", category="auth", data={"user_id": user.id})
-    return user
+    return signed_in
+
+
+SignedInDep = Annotated[SignedIn, Depends(get_signed_in)]
+
+
+def get_current_user(signed_in: SignedInDep) -> User:
+    return signed_in.user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -7,16 +7,22 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
+from limits import parse
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-
-from app.core.ratelimit import parse
 
 DEVELOPMENT = "development"
 # SENTRY_SPOTLIGHT: a flag for the default sidecar (`npx @spotlightjs/spotlight`), or its URL.
 DEFAULT_SPOTLIGHT_URL = "http://localhost:8969/stream"
 _ON = frozenset({"1", "true", "yes", "on"})
 _OFF = frozenset({"", "0", "false", "no", "off"})
+DEVELOPMENT_DATABASE_URL = "sqlite:///./data/app.db"
+DEVELOPMENT_RECORDINGS_DIR = Path("./data/recordings")
+# Railway and Heroku-style platforms hand out postgres:// or postgresql:// URLs; SQLAlchemy
+# reads those as psycopg2, which is not installed. psycopg 3 is.
+_POSTGRES_SCHEMES = ("postgres://", "postgresql://")
+POSTGRES_DRIVER = "postgresql+psycopg://"
+REDIS_SCHEMES = frozenset({"redis", "rediss"})
 Rate = Annotated[float, Field(ge=0.0, le=1.0)]
 UserField = Literal["id", "email", "name", "username", "ip_address"]
 
@@ -41,6 +47,15 @@ def _parse_route_rates(value: object) -> object:
     if isinstance(value, dict) and not all(str(key).startswith("/") for key in value):
         raise ValueError("every key must be a path prefix starting with '/'")
     return value
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The URL SQLAlchemy needs: a platform's postgres:// URL gets the psycopg driver."""
+    url = url.strip()
+    for scheme in _POSTGRES_SCHEMES:
+        if url.startswith(scheme):
+            return POSTGRES_DRIVER + url.removeprefix(scheme)
+    return url
 
 
 def spotlight_off(value: str | None) -> bool:
@@ -76,7 +91,9 @@ class Settings(BaseSettings):
     sentry_release: str | None = None
     railway_git_commit_sha: str | None = None
 
-    database_url: str = "sqlite:///./data/app.db"
+    # Required outside development (a container's SQLite dies with the container). Platform
+    # URLs (postgres://, postgresql://) work as given: the driver is added on load.
+    database_url: str | None = None
     secret_key: SecretStr | None = None
     access_token_expire_minutes: int = Field(default=30, gt=0)
     refresh_token_expire_days: int = Field(default=14, gt=0)
@@ -116,7 +133,10 @@ class Settings(BaseSettings):
     s3_bucket: str | None = None
     s3_endpoint_url: str | None = None
     aws_region: str | None = None
-    local_storage_dir: Path = Path("./data/recordings")
+    # Outside development: S3_BUCKET, LOCAL_STORAGE_DIR, or a Railway volume (its mount path
+    # becomes the storage root when LOCAL_STORAGE_DIR is unset). Nothing is guessed.
+    local_storage_dir: Path | None = None
+    railway_volume_mount_path: Path | None = None
     max_upload_mb: int = Field(default=25, gt=0, le=1024)
     # Sentry outages, shutdown, performance budgets and local viewing.
     sentry_shutdown_timeout: float = Field(default=2.0, ge=0)
@@ -128,6 +148,10 @@ class Settings(BaseSettings):
     # Request path: our lean ASGI middleware instead of sentry-sdk's Starlette/FastAPI
     # integrations. Off brings the stock ones back (a fallback; the benchmark's reference).
     sentry_lean_asgi: bool = True
+    # Shared limits: with REDIS_URL every limit (storm cap, /sentry-debug, login throttle)
+    # counts across all processes and replicas; without it, each process counts alone.
+    redis_url: SecretStr | None = None
+    redis_key_prefix: str = Field(default="genai-coach", min_length=1)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -157,6 +181,10 @@ class Settings(BaseSettings):
         "s3_bucket",
         "s3_endpoint_url",
         "aws_region",
+        "redis_url",
+        "database_url",
+        "local_storage_dir",
+        "railway_volume_mount_path",
         mode="before",
     )
     @classmethod
@@ -174,6 +202,21 @@ class Settings(BaseSettings):
                 raise ValueError("not a Sentry DSN; expected https://<key>@<host>/<project-id>")
             if not project.isdigit():
                 raise ValueError("the DSN must end with a numeric project id")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _sqlalchemy_url(cls, value: str | None) -> str | None:
+        return None if value is None else sqlalchemy_url(value)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _valid_redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        # The message never repeats the URL: it carries the password.
+        if value is not None:
+            parts = urlsplit(value.get_secret_value().strip())
+            if parts.scheme not in REDIS_SCHEMES or not parts.hostname:
+                raise ValueError("expected redis://[user:password@]host:port[/db] (or rediss://)")
         return value
 
     @field_validator("sentry_spotlight")
@@ -203,6 +246,32 @@ class Settings(BaseSettings):
         elif len(self.secret_key.get_secret_value()) < 32:
             raise ValueError("SECRET_KEY must be at least 32 characters long")
         return self
+
+    @model_validator(mode="after")
+    def _nothing_guessed_outside_development(self) -> "Settings":
+        # Runs after the SECRET_KEY check, so a bare production start names SECRET_KEY first.
+        if self.database_url is None:
+            if not self.is_development:
+                raise ValueError(
+                    f"DATABASE_URL is required when the environment is {self.environment!r} "
+                    "(a PostgreSQL URL; a sqlite:/// URL only if SQLite is really meant)"
+                )
+            self.database_url = DEVELOPMENT_DATABASE_URL
+        if self.local_storage_dir is None:
+            self.local_storage_dir = self._recordings_root()
+        return self
+
+    def _recordings_root(self) -> Path | None:
+        if self.railway_volume_mount_path is not None:
+            return self.railway_volume_mount_path
+        if self.s3_bucket is not None:
+            return None  # recordings go to S3; no local folder
+        if self.is_development:
+            return DEVELOPMENT_RECORDINGS_DIR
+        raise ValueError(
+            f"recordings need S3_BUCKET, LOCAL_STORAGE_DIR or a Railway volume "
+            f"(RAILWAY_VOLUME_MOUNT_PATH) when the environment is {self.environment!r}"
+        )
 
     @property
     def environment(self) -> str:

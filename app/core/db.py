@@ -1,12 +1,16 @@
 """The database: engine, session factory, declarative base and the per-request session."""
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+logger = logging.getLogger(__name__)
+_UNDO_KEY = "undo_on_rollback"
 
 # Stable constraint names, so Alembic migrations can alter and drop them on every backend.
 NAMING_CONVENTION = {
@@ -35,13 +39,17 @@ class Base(DeclarativeBase):
 
 
 def create_db_engine(database_url: str) -> Engine:
-    """An engine for the URL; SQLite gets its folder created and foreign keys switched on."""
+    """An engine for the URL; SQLite gets its folder created and foreign keys switched on.
+
+    Bound parameters are the users' text (prompts, replies, names, password hashes): they never
+    appear in exception messages, so not in logs or Sentry either (`hide_parameters`).
+    """
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False})
+    engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
@@ -57,12 +65,34 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def undo_on_rollback(session: Session, action: Callable[[], None]) -> None:
+    """Run `action` if this request's transaction does not commit (e.g. delete a stored file).
+
+    Work outside the database, such as an uploaded object, cannot join the transaction; this
+    keeps the two in agreement when the commit fails or the request raises.
+    """
+    session.info.setdefault(_UNDO_KEY, []).append(action)
+
+
 def transactional_session(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One transaction per request: commit when the handler returns, roll back when it raises."""
+    """One transaction per request: commit when the handler returns, roll back when it raises.
+
+    Served as a function-scoped dependency, so the commit happens before the response is sent:
+    a 2xx means stored, and a failed commit becomes the request's error.
+    """
     with factory() as session:
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
+            _run_undo_actions(session)
             raise
+
+
+def _run_undo_actions(session: Session) -> None:
+    for action in reversed(session.info.pop(_UNDO_KEY, [])):
+        try:
+            action()
+        except Exception:  # reported by the action's owner; the original error matters more
+            logger.warning("An undo action after a rollback failed", exc_info=True)

@@ -86,3 +86,16 @@ class UpstreamError(AppError):
 
 class UpstreamTimeout(UpstreamError):
     status_code, code = 504, "upstream_timeout"
+
+
+class DeletionIncomplete(AppError):
+    """Storage failed while deleting an account's recordings; the account is kept for a retry."""
+
+    status_code, code = 503, "deletion_incomplete"
+
+    def __init__(self, *, event_id: str | None) -> None:
+        super().__init__(
+            "Some recordings could not be deleted from storage; the account is kept."
+            " Try again later to finish deleting it"
+        )
+        self.event_id = event_id

@@ -1,8 +1,9 @@
 """Password hashing (argon2 through pwdlib) and JWT access and refresh tokens (PyJWT)."""
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import jwt
 from pwdlib import PasswordHash
@@ -38,10 +39,16 @@ class Passwords:
 
 
 def create_token(
-    *, subject: str, token_type: TokenType, lifetime: timedelta, secret_key: str
+    *,
+    subject: str,
+    token_type: TokenType,
+    lifetime: timedelta,
+    secret_key: str,
+    extra: Mapping[str, int] | None = None,
 ) -> str:
     now = datetime.now(UTC)
     claims = {
+        **(extra or {}),
         "sub": subject,
         "type": token_type,
         "iat": now,
@@ -53,6 +60,11 @@ def create_token(
 
 def decode_token(token: str, *, expected_type: TokenType, secret_key: str) -> str:
     """Return the subject of a valid token of the expected type."""
+    return str(decode_claims(token, expected_type=expected_type, secret_key=secret_key)["sub"])
+
+
+def decode_claims(token: str, *, expected_type: TokenType, secret_key: str) -> dict[str, Any]:
+    """Return the claims of a valid token of the expected type."""
     try:
         claims = jwt.decode(
             token, secret_key, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "type"]}
@@ -61,4 +73,4 @@ def decode_token(token: str, *, expected_type: TokenType, secret_key: str) -> st
         raise InvalidToken(type(exc).__name__) from None
     if claims["type"] != expected_type:
         raise InvalidToken(f"expected a {expected_type} token")
-    return str(claims["sub"])
+    return claims

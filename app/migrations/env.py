@@ -1,17 +1,32 @@
-"""Alembic environment: the URL comes from the caller (app.migrate), the schema from app.models."""
+"""Alembic environment: the URL comes from app.migrate, or from the app's settings (DATABASE_URL)
+when Alembic runs from the command line with the repository's alembic.ini."""
+
+from logging.config import fileConfig
 
 from alembic import context
 from sqlalchemy import create_engine
 
 from app import models  # noqa: F401 - registers the tables on Base.metadata
+from app.core.config import ConfigError, load_settings
 from app.core.db import Base
 
 config = context.config
 target_metadata = Base.metadata
 
 
+def database_url() -> str:
+    if "database_url" in config.attributes:  # app.migrate
+        return config.attributes["database_url"]
+    if config.config_file_name:
+        fileConfig(config.config_file_name)
+    try:
+        return load_settings().database_url
+    except ConfigError as exc:
+        raise SystemExit(f"Configuration error: {exc}") from None
+
+
 def run_migrations_online() -> None:
-    engine = create_engine(config.attributes["database_url"])
+    engine = create_engine(database_url())
     with engine.connect() as connection:
         context.configure(
             connection=connection,

@@ -10,6 +10,8 @@ SQLAlchemy) instead of building on a name that is gone.
 import logging
 from typing import Any
 
+import sentry_sdk
+
 logger = logging.getLogger(__name__)
 
 _missing: list[str] = []
@@ -45,11 +47,33 @@ _scope_internals = _has_attributes("sentry_sdk.scope", "Scope", "_propagation_co
 _context_internals = _has_attributes(
     "sentry_sdk.tracing_utils", "PropagationContext", "_sample_rand"
 )
+_transport_internals = _has_attributes(
+    "sentry_sdk.transport", "BaseHttpTransport", "_send_envelope", "_flush_client_reports"
+)
 
 
 def missing() -> tuple[str, ...]:
     """The private names this SDK release lacks (empty when everything resolved)."""
     return tuple(_missing)
+
+
+def warn_if_missing() -> None:
+    """At start-up: one warning naming what this SDK release lacks and what is used instead."""
+    if not _missing:
+        return
+    instead = []
+    if not lean_asgi_available():
+        instead.append("the stock Starlette/FastAPI integrations")
+    if not lean_sql_available():
+        instead.append("the stock SQLAlchemy integration")
+    if not transport_lanes_available():
+        instead.append("the SDK's single transport queue")
+    logger.warning(
+        "sentry-sdk %s lacks %s; using %s",
+        sentry_sdk.VERSION,
+        ", ".join(_missing),
+        " and ".join(instead) or "the public API only",
+    )
 
 
 def lean_asgi_available() -> bool:
@@ -70,6 +94,22 @@ def lean_sql_available() -> bool:
     return all(name is not None for name in names)
 
 
+def transport_lanes_available() -> bool:
+    """Whether the transport can send envelopes from queues of its own (errors first)."""
+    return _transport_internals
+
+
+def send_envelope(transport: Any, envelope: Any) -> None:
+    """Send one envelope now, on the calling thread: rate limits, client reports, answer."""
+    transport._send_envelope(envelope)
+    transport._flush_client_reports()
+
+
+def send_client_reports(transport: Any) -> None:
+    """Send the pending client report (the SDK's count of dropped data) now."""
+    transport._flush_client_reports(force=True)
+
+
 def propagation_context(scope: Any) -> Any:
     """The scope's propagation context (trace id, parent span, incoming sample_rand)."""
     return scope._propagation_context
@@ -81,6 +121,16 @@ def sample_rand(context: Any) -> float:
     if incoming is not None:
         return float(incoming)
     return generate_sample_rand(context.trace_id)
+
+
+def scope_fingerprint() -> list[str] | None:
+    """A custom fingerprint set on the current or the isolation scope (it decides grouping)."""
+    # The public `Scope.fingerprint` has a setter only.
+    for scope in (sentry_sdk.get_current_scope(), sentry_sdk.get_isolation_scope()):
+        custom = getattr(scope, "_fingerprint", None)
+        if custom:
+            return list(custom)
+    return None
 
 
 def request_data(asgi_scope: dict[str, Any]) -> dict[str, Any]:

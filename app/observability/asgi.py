@@ -17,6 +17,8 @@ SQLAlchemy, OpenAI, boto3 and HTTP client integrations.
 """
 
 import logging
+import sys
+from contextlib import ExitStack
 from typing import Any
 
 import sentry_sdk
@@ -28,7 +30,8 @@ from sentry_sdk.integrations.starlette import StarletteIntegration
 from sentry_sdk.sessions import track_session
 from sentry_sdk.tracing import Transaction, TransactionSource
 from sentry_sdk.tracing_utils import has_tracing_enabled
-from sentry_sdk.utils import event_from_exception, logger
+from sentry_sdk.utils import capture_internal_exceptions, event_from_exception
+from sentry_sdk.utils import logger as sdk_logger
 
 from app.core.config import Settings
 from app.observability import _sdk_private as sdk
@@ -38,12 +41,16 @@ from app.observability.request_data import (
     BodyTap,
     RequestProcessor,
     body_limit,
+    done_serving,
     route_template,
+    serving,
 )
 
 OP_HTTP_SERVER = "http.server"
 ORIGIN = "auto.http.lean_asgi"
 _TRACE_HEADERS = (b"sentry-trace", b"baggage")
+logger = logging.getLogger(__name__)
+_warned: set[str] = set()
 
 
 def lean_path(settings: Settings) -> bool:
@@ -78,17 +85,15 @@ def install_request_middleware(app: FastAPI, settings: Settings) -> None:
     """Wrap the whole middleware stack, outside Starlette's ServerErrorMiddleware.
 
     Outermost, the middleware sees the 500 that ServerErrorMiddleware sends, and the scope it
-    opens is still the current one while the 500 handler captures the exception.
+    opens is still the current one while the 500 handler captures the exception. On the stock
+    path, a thin wrapper only notes the request, so the storm cap knows its route.
     """
     if not settings.sentry_enabled:
         return
     _quiet_sdk_debug_logger()
-    if not lean_path(settings):
-        return
+    middleware = SentryRequestMiddleware if lean_path(settings) else RequestMarker
     build = app.build_middleware_stack
-    app.build_middleware_stack = (  # type: ignore[method-assign]
-        lambda: SentryRequestMiddleware(build())
-    )
+    app.build_middleware_stack = lambda: middleware(build())  # type: ignore[method-assign]
 
 
 def _quiet_sdk_debug_logger() -> None:
@@ -99,8 +104,29 @@ def _quiet_sdk_debug_logger() -> None:
         logging.getLogger("sentry_sdk.errors").setLevel(logging.WARNING)
 
 
+class RequestMarker:
+    """Notes the request being served (the stock integrations do everything else)."""
+
+    __slots__ = ("app",)
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        token = serving(scope)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            done_serving(token)
+
+
 class SentryRequestMiddleware:
-    """Per-request Sentry scope, trace continuation and (sampled) transaction."""
+    """Per-request Sentry scope, trace continuation and (sampled) transaction.
+
+    Its own bookkeeping is guarded the way the SDK guards its hooks: if a sentry-sdk release
+    changes something it relies on, the request is served without Sentry's extras, never
+    turned into a 500.
+    """
 
     __slots__ = ("app",)
 
@@ -112,28 +138,60 @@ class SentryRequestMiddleware:
         if scope["type"] != "http" or not client.is_active():
             await self.app(scope, receive, send)
             return
-        options = client.options
-        with sentry_sdk.isolation_scope() as isolation:
-            isolation.clear_breadcrumbs()
-            limit = body_limit(options) if scope["method"] in BODY_METHODS else 0
-            if limit:
-                receive = tap = BodyTap(receive, limit)
-            else:
-                tap = None
-            isolation.add_event_processor(RequestProcessor(scope, tap))
-            isolation.generate_propagation_context(_trace_headers(scope))
-            with track_session(isolation, session_mode="request"):
-                transaction = _sampled_transaction(isolation, scope, client)
-                if transaction is None:
-                    await _run(self.app, scope, receive, send)
-                    return
-                with sentry_sdk.start_transaction(
-                    transaction, custom_sampling_context={"asgi_scope": scope}
-                ):
-                    try:
-                        await _run(self.app, scope, receive, _status_recorder(send, transaction))
-                    finally:
-                        _name_after_route(transaction, scope)
+        token = serving(scope)
+        try:
+            with sentry_sdk.isolation_scope() as isolation:
+                receive, transaction = _prepare(isolation, scope, receive, client)
+                with track_session(isolation, session_mode="request"):
+                    if transaction is None:
+                        await _run(self.app, scope, receive, send)
+                    else:
+                        await _run_traced(self.app, scope, receive, send, transaction)
+        finally:
+            done_serving(token)
+
+
+def _prepare(isolation: Any, scope: dict[str, Any], receive: Any, client: Any) -> Any:
+    """The request's scope set up; returns the receive to use and a sampled transaction."""
+    try:
+        isolation.clear_breadcrumbs()
+        tap = None
+        limit = body_limit(client.options) if scope["method"] in BODY_METHODS else 0
+        if limit:
+            tap = BodyTap(receive, limit)
+        isolation.add_event_processor(RequestProcessor(scope, tap))
+        isolation.generate_propagation_context(_trace_headers(scope))
+        return tap or receive, _sampled_transaction(isolation, scope, client)
+    except Exception:
+        _warn_once("Sentry request set-up failed; serving requests without it")
+        return receive, None
+
+
+async def _run_traced(
+    app: Any, scope: dict[str, Any], receive: Any, send: Any, transaction: Any
+) -> None:
+    stack = ExitStack()
+    try:
+        stack.enter_context(
+            sentry_sdk.start_transaction(transaction, custom_sampling_context={"asgi_scope": scope})
+        )
+    except Exception:
+        _warn_once("Sentry transaction failed to start; serving requests without it")
+        await _run(app, scope, receive, send)
+        return
+    try:
+        await _run(app, scope, receive, _status_recorder(send, transaction))
+    except BaseException:
+        _finish(stack, transaction, scope, sys.exc_info())
+        raise
+    _finish(stack, transaction, scope, (None, None, None))
+
+
+def _finish(stack: ExitStack, transaction: Any, scope: dict[str, Any], exc_info: Any) -> None:
+    with capture_internal_exceptions():
+        _name_after_route(transaction, scope)
+    with capture_internal_exceptions():
+        stack.__exit__(*exc_info)
 
 
 async def _run(app: Any, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -145,13 +203,23 @@ async def _run(app: Any, scope: dict[str, Any], receive: Any, send: Any) -> None
             # event again (frames, locals, source lines: ~10 ms) only for DedupeIntegration
             # to drop it would double the cost of every 500.
             raise
-        event, hint = event_from_exception(
-            exc,
-            client_options=sentry_sdk.get_client().options,
-            mechanism={"type": "asgi", "handled": False},
-        )
-        sentry_sdk.capture_event(event, hint=hint)
+        with capture_internal_exceptions():
+            event, hint = event_from_exception(
+                exc,
+                client_options=sentry_sdk.get_client().options,
+                mechanism={"type": "asgi", "handled": False},
+            )
+            sentry_sdk.capture_event(event, hint=hint)
         raise
+
+
+def _warn_once(message: str) -> None:
+    # A changed SDK fails every request the same way: one traceback says it, thousands drown it.
+    if message in _warned:
+        logger.debug(message, exc_info=True)
+        return
+    _warned.add(message)
+    logger.warning(message, exc_info=True)
 
 
 def _trace_headers(scope: dict[str, Any]) -> dict[str, str]:
@@ -204,14 +272,15 @@ def _sample_rate(options: dict[str, Any], scope: dict[str, Any], parent_sampled:
     try:
         return float(sampler(context) or 0.0)
     except Exception:
-        logger.warning("[Tracing] traces_sampler raised; unsampling trace", exc_info=True)
+        sdk_logger.warning("[Tracing] traces_sampler raised; unsampling trace", exc_info=True)
         return 0.0
 
 
 def _status_recorder(send: Any, transaction: Any) -> Any:
     async def send_with_status(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
-            transaction.set_http_status(message["status"])
+            with capture_internal_exceptions():
+                transaction.set_http_status(message["status"])
         await send(message)
 
     return send_with_status

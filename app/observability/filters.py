@@ -18,6 +18,7 @@ import sentry_sdk
 from app.observability import integration as coach
 from app.observability.budgets import mark_over_budget
 from app.observability.copies import not_ours
+from app.observability.secret_shapes import FILTERED
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +76,8 @@ def keep_request_private() -> None:
     """Keep this request's body and local variables out of everything it sends to Sentry.
 
     The body of an AI request is the user's prompt, and the service's local variables hold the
-    conversation, so both stay out unless SENTRY_SEND_AI_PROMPTS is on. The processor sits on
+    conversation, so both stay out unless SENTRY_SEND_AI_PROMPTS is on; so does the body's text
+    where an exception message repeats it. The processor sits on
     the request's isolation scope and runs after the one that attaches the request body.
     """
     if not sentry_sdk.get_client().is_active():
@@ -85,10 +87,38 @@ def keep_request_private() -> None:
 
 def _strip_private_data(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
     request = event.get("request")
-    if isinstance(request, dict):
-        request.pop("data", None)
+    texts = _texts(request.pop("data", None)) if isinstance(request, dict) else []
     for section in ("exception", "threads"):
         for value in (event.get(section) or {}).get("values") or []:
+            if texts and isinstance(value.get("value"), str):
+                value["value"] = _without(value["value"], texts)
             for frame in (value.get("stacktrace") or {}).get("frames") or []:
                 frame.pop("vars", None)
     return event
+
+
+# Shorter strings ("en", "user") are not the user's words, and removing them would garble the
+# message; a long text may be cut short in a message, so its start is removed too.
+MIN_PRIVATE_TEXT = 8
+PREFIX = 32
+
+
+def _texts(data: Any) -> list[str]:
+    """The request body's strings long enough to be the user's words, longest first."""
+    found: list[str] = []
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and len(item) >= MIN_PRIVATE_TEXT:
+            found += [item, item[:PREFIX]] if len(item) > PREFIX else [item]
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return sorted(set(found), key=len, reverse=True)
+
+
+def _without(message: str, texts: list[str]) -> str:
+    for text in texts:
+        message = message.replace(text, FILTERED)
+    return message

@@ -17,11 +17,13 @@ import sentry_sdk
 from sentry_sdk.integrations import Integration
 from sentry_sdk.scope import add_global_event_processor
 
+from app.observability import _sdk_private as sdk
 from app.observability.budgets import Budgets
 from app.observability.copies import not_ours
+from app.observability.request_data import current_route
 from app.observability.sampling import TracesSampler
 from app.observability.scrubbing import Scrubber
-from app.observability.storm_cap import StormCap, exception_fingerprint
+from app.observability.storm_cap import StormCap, exception_fingerprint, fingerprint
 
 # Where the event id of a captured exception is remembered, so that a second capture of the
 # same exception (which DedupeIntegration drops and answers with None) still finds its id.
@@ -66,7 +68,8 @@ class CoachIntegration(Integration):
         if hasattr(error, EVENT_ID_ATTR):
             return None  # captured before: the SDK's Dedupe answers
         event_id = uuid.uuid4().hex
-        if self.storm_cap.allow_key(exception_fingerprint(error), event_id):
+        key = exception_fingerprint(error, route=current_route(), custom=sdk.scope_fingerprint())
+        if self.storm_cap.allow_key(key, event_id):
             return None
         remember_event_id(error, event_id)
         return event_id
@@ -110,7 +113,10 @@ def cap_error_storms(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, A
         if error is not None and hasattr(error, EVENT_ID_ATTR):
             return None  # the same exception captured again: its first capture was counted
         remember_event_id(error, event.get("event_id"))
-        if hint.get(CAP_CHECKED) or integration.storm_cap.allow(event):
+        if hint.get(CAP_CHECKED):
+            return event
+        key = fingerprint(event, route=current_route())
+        if integration.storm_cap.allow_key(key, event.get("event_id")):
             return event
         return None
     except Exception:

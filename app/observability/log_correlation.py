@@ -17,6 +17,7 @@ import sentry_sdk
 from sentry_sdk.integrations.logging import EventHandler
 
 from app.observability.integration import EVENT_ID_ATTR
+from app.observability.request_data import in_request
 
 NONE = "-"
 # `logger.error(..., extra={RECORD_EVENT_ID: event_id})`: the event was sent already.
@@ -59,8 +60,9 @@ def _trace_id() -> str | None:
 def _event_id(record: logging.LogRecord) -> str | None:
     """The event this record produced or its exception's; else the request's or task's last.
 
-    Outside a transaction the last event id belongs to the process, not to this line, so it is
-    not used there.
+    Outside a request or a transaction the last event id belongs to the process, not to this
+    line, so it is not used there. A request has its own isolation scope whether or not it was
+    sampled, so its last event is this line's context.
     """
     if getattr(record, RECORD_EVENT_ID, None):
         return getattr(record, RECORD_EVENT_ID)
@@ -68,6 +70,6 @@ def _event_id(record: logging.LogRecord) -> str | None:
         event_id = getattr(record.exc_info[1], EVENT_ID_ATTR, None)
         if event_id:
             return event_id
-    if sentry_sdk.get_current_span() is None:
+    if not in_request() and sentry_sdk.get_current_span() is None:
         return None
     return sentry_sdk.last_event_id()

@@ -17,6 +17,8 @@ from sentry_sdk.integrations.openai import OpenAIIntegration
 
 from app import __version__
 from app.core.config import Settings
+from app.core.ratelimit import RateLimiter
+from app.observability import _sdk_private as sdk
 from app.observability import filters, transport
 from app.observability.asgi import disabled_integrations, request_integrations
 from app.observability.budgets import Budgets
@@ -36,6 +38,7 @@ _QUIET_LOGGERS = (transport.logger.name, filters.logger.name)
 def start_sdk(settings: Settings) -> CoachIntegration:
     """Call sentry_sdk.init with everything the settings ask for; return our integration."""
     integration = build_integration(settings)
+    sdk.warn_if_missing()
     sentry_sdk.init(**sdk_options(settings, integration))
     keep_our_options(sentry_sdk.get_client(), integration.sampler)
     for name in _QUIET_LOGGERS:
@@ -50,6 +53,8 @@ def build_integration(settings: Settings) -> CoachIntegration:
         storm_cap=StormCap(
             per_issue=settings.sentry_max_events_per_issue_per_minute,
             overall=settings.sentry_max_events_per_minute,
+            # Fails closed: while Redis is down, the cap counts in this process.
+            limiter=RateLimiter.from_settings(settings, fail_closed=True),
         ),
         user_fields=settings.sentry_user_fields,
         budgets=Budgets(

@@ -7,12 +7,17 @@ the body chunks it was going to read anyway; the event processor turns them into
 """
 
 import json
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import parse_qs
 
 from sentry_sdk.utils import AnnotatedValue, capture_internal_exceptions
 
 from app.observability import _sdk_private as sdk
+
+# The ASGI scope of the request being served, for hooks that run before an event exists (the
+# storm cap decides from the exception and the route template alone).
+_asgi_scope: ContextVar[dict[str, Any] | None] = ContextVar("genai_coach_asgi_scope", default=None)
 
 # Methods whose body may explain an error; GET and HEAD bodies are not worth a wrapper.
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -101,6 +106,26 @@ class RequestProcessor:
             form = parse_qs(raw.decode("latin-1"), keep_blank_values=True)
             return {key: values[0] if len(values) == 1 else values for key, values in form.items()}
         return AnnotatedValue.removed_because_raw_data()
+
+
+def serving(asgi_scope: dict[str, Any]) -> Any:
+    """Note the request being served; returns the token that `done_serving` takes."""
+    return _asgi_scope.set(asgi_scope)
+
+
+def done_serving(token: Any) -> None:
+    _asgi_scope.reset(token)
+
+
+def in_request() -> bool:
+    """Whether a request is being served in this context (its isolation scope is its own)."""
+    return _asgi_scope.get() is not None
+
+
+def current_route() -> str | None:
+    """The route template of the request being served, once routed; None outside a request."""
+    asgi_scope = _asgi_scope.get()
+    return route_template(asgi_scope) if asgi_scope is not None else None
 
 
 def route_template(asgi_scope: dict[str, Any]) -> str | None:

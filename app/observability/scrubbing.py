@@ -191,7 +191,14 @@ class Scrubber:
 
     def scrub_event(self, event: dict[str, Any]) -> dict[str, Any]:
         """A whole event; log parameters whose text was filtered from the message go too."""
-        scrubbed = self.scrub(event)
+        modules = event.get("modules")
+        if not _package_versions(modules):
+            modules = None
+        scrubbed = self.scrub({k: v for k, v in event.items() if k != "modules" or not modules})
+        if modules:
+            # Package names and versions, never secrets: the name rules would otherwise take
+            # "tiktoken" for a token.
+            scrubbed["modules"] = modules
         _scrub_log_params(event.get("logentry"), scrubbed.get("logentry"))
         return scrubbed
 
@@ -221,6 +228,14 @@ class Scrubber:
             else:
                 out[k] = self.scrub(v, k, depth + 1)
         return out
+
+
+def _package_versions(modules: Any) -> bool:
+    """Whether `modules` is what the SDK puts there: package name -> version string."""
+    return isinstance(modules, dict) and all(
+        isinstance(name, str) and isinstance(ver, str) and len(ver) <= 64
+        for name, ver in modules.items()
+    )
 
 
 def _scrub_log_params(original: Any, scrubbed: Any) -> None:

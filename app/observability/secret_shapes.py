@@ -17,6 +17,8 @@ of an event makes the event useless:
   most ids (which start with 1) out; 1 in 10 random numbers passes Luhn, so a 13-19 digit number
   starting with 2-6 is sometimes removed by mistake.
 - GitHub and Slack tokens, and the password in `scheme://user:password@host` URLs.
+- Password hashes in PHC or crypt format (`$argon2id$...`, `$2b$12$...`): a hash is not the
+  password, but it is what an offline guessing attack starts from.
 """
 
 import re
@@ -34,10 +36,12 @@ _SHAPES = re.compile(
     r"|(?P<aws_secret>(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=]))"
     r"|(?P<card>(?<![0-9A-Za-z.])[2-6]\d(?:[ \-]?\d){11,17}(?![0-9A-Za-z]))"
     r"|(?P<userinfo>(?<=://)[^/\s:@'\"]+:)(?P<url_password>[^/\s@'\"]+)(?=@)"
+    r"|(?P<password_hash>\$(?:argon2(?:id|i|d)|2[abxy]|scrypt|pbkdf2[-_a-z0-9]*)\$[^\s'\"]{20,})"
 )
 # Cheap pre-check: every shape above contains one of these.
 _HINT = re.compile(
     r"eyJ|sk-|[Bb]earer|BEARER|Basic|A[A-Z]{3}[A-Z0-9]|gh|xox|\d{4}|://|[A-Za-z0-9/+]{40}"
+    r"|\$(?:argon2|2[abxy]\$|scrypt|pbkdf2)"
 )
 
 

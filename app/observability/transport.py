@@ -11,9 +11,14 @@ category; `shutdown_timeout` bounds the flush at exit. What it does not do, and 
 - no retry of a timed-out or refused connection: urllib3's default retries would multiply it;
 - drops counted by reason and category, and logged (at most once a minute per reason), instead
   of being silent;
-- the last answer (status, or the connection error) kept for `python -m app.core.sentry check`.
+- the last answer (status, or the connection error) kept for `python -m app.core.sentry check`;
+- errors first: error events have a queue and a sending thread of their own, so they never
+  wait behind (or get dropped for) transactions; a flood of transactions overflows only its
+  own queue;
+- what the shutdown flush could not send, counted and logged as lost.
 
-The two private `HttpTransport` methods this extends are overridden in `_sdk_private`.
+The private `HttpTransport` methods this builds on are reached through `_sdk_private`; without
+them the SDK's single queue is used.
 """
 
 import logging
@@ -24,8 +29,12 @@ from typing import Any
 
 import sentry_sdk
 import urllib3
+from sentry_sdk.envelope import Envelope
 from sentry_sdk.transport import HttpTransport
+from sentry_sdk.utils import capture_internal_exceptions
+from sentry_sdk.worker import BackgroundWorker
 
+from app.observability import _sdk_private as sdk
 from app.observability._sdk_private import TransportHooks
 
 # Not sent to Sentry (the set-up ignores this logger): a log line about losing events must not
@@ -38,6 +47,8 @@ OUTAGE_REASONS = frozenset(
     {"queue_overflow", "network_error", "send_error", "ratelimit_backoff", "backpressure"}
 )
 LOG_INTERVAL_S = 60.0
+SHUTDOWN_LOSS = "shutdown_flush"
+ERRORS, OTHERS = "errors", "others"
 
 
 def transport_options(*, queue_size: int, shutdown_timeout: float) -> dict[str, Any]:
@@ -59,6 +70,43 @@ def flush_before_exit(timeout: float) -> None:
     client = sentry_sdk.get_client()
     if client.is_active():
         client.flush(timeout=timeout)
+        count_unsent = getattr(client.transport, "count_unsent_as_lost", None)
+        if count_unsent is not None:
+            count_unsent()
+
+
+class Lane:
+    """One bounded queue and its sending thread, knowing what it still holds, by category."""
+
+    def __init__(self, queue_size: int) -> None:
+        self.worker = BackgroundWorker(queue_size=queue_size)
+        self.pending: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def submit(self, job: Any, categories: list[str]) -> bool:
+        """Queue `job`; False (and nothing queued) when the queue is full."""
+
+        def run() -> None:
+            try:
+                job()
+            finally:
+                self._forget(categories)
+
+        with self._lock:
+            self.pending.update(categories)
+        if self.worker.submit(run):
+            return True
+        self._forget(categories)
+        return False
+
+    def _forget(self, categories: list[str]) -> None:
+        with self._lock:
+            self.pending.subtract(categories)
+            self.pending = +self.pending
+
+    def unsent(self) -> Counter[str]:
+        with self._lock:
+            return Counter(self.pending)
 
 
 class ResilientTransport(TransportHooks, HttpTransport):
@@ -71,15 +119,74 @@ class ResilientTransport(TransportHooks, HttpTransport):
         self.last_status: int | None = None
         self.last_error: BaseException | None = None
         self._drop_lock = threading.Lock()
+        self._answer = threading.local()
         self._last_logged: dict[str, float] = {}
         super().__init__(options)
+        size = options["transport_queue_size"]
+        self.lanes = (
+            {ERRORS: Lane(size), OTHERS: Lane(size)} if sdk.transport_lanes_available() else None
+        )
 
     def pool_options_hook(self, options: dict[str, Any]) -> dict[str, Any]:
         options["retries"] = urllib3.Retry(total=0, redirect=False, raise_on_status=False)
+        options["maxsize"] = 2  # one connection per sending thread
         return options
+
+    def capture_envelope(self, envelope: Envelope) -> None:
+        if self.lanes is None:
+            super().capture_envelope(envelope)
+            return
+        categories = [str(item.data_category) for item in envelope.items]
+        lane = self.lanes[ERRORS if "error" in categories else OTHERS]
+
+        def send() -> None:
+            with capture_internal_exceptions():
+                sdk.send_envelope(self, envelope)
+
+        if not lane.submit(send, categories):
+            self.on_dropped_event("full_queue")
+            for item in envelope.items:
+                self.record_lost_event("queue_overflow", item=item)
+
+    def flush(self, timeout: float, callback: Any = None) -> None:
+        if self.lanes is None:
+            super().flush(timeout, callback)
+            return
+        if timeout <= 0:
+            return
+        deadline = time.monotonic() + timeout
+        self.lanes[OTHERS].worker.submit(lambda: sdk.send_client_reports(self))
+        for name in (ERRORS, OTHERS):  # errors first, the rest with the time left
+            self.lanes[name].worker.flush(max(deadline - time.monotonic(), 0.0), callback)
+
+    def kill(self) -> None:
+        for lane in (self.lanes or {}).values():
+            lane.worker.kill()
+        super().kill()
+
+    def is_healthy(self) -> bool:
+        full = any(lane.worker.full() for lane in (self.lanes or {}).values())
+        return not full and super().is_healthy()
+
+    def count_unsent_as_lost(self) -> None:
+        """Count and log what is still queued: at shutdown, it will never be sent."""
+        unsent: Counter[str] = Counter()
+        for lane in (self.lanes or {}).values():
+            unsent += lane.unsent()
+        if not unsent:
+            return
+        with self._drop_lock:
+            for category, count in unsent.items():
+                self.dropped[SHUTDOWN_LOSS, category] += count
+        logger.warning(
+            "Sentry shutdown flush timed out (%s): dropped so far %s",
+            SHUTDOWN_LOSS,
+            self.drop_summary(),
+        )
 
     def on_answer(self, status: int | None, error: BaseException | None) -> None:
         self.last_status, self.last_error = status, error
+        self._answer.status = status  # per sending thread: the lanes send in parallel
 
     def record_lost_event(
         self,
@@ -90,20 +197,24 @@ class ResilientTransport(TransportHooks, HttpTransport):
         quantity: int = 1,
     ) -> None:
         category = item.data_category if item is not None else data_category
+        ours = self._reason(reason)  # the client report keeps the SDK's own
         with self._drop_lock:
-            self.dropped[reason, str(category)] += quantity
-            due = (
-                time.monotonic() - self._last_logged.get(reason, -LOG_INTERVAL_S) >= LOG_INTERVAL_S
-            )
-            if due and reason in OUTAGE_REASONS:
-                self._last_logged[reason] = time.monotonic()
-        if due and reason in OUTAGE_REASONS:
+            self.dropped[ours, str(category)] += quantity
+            due = time.monotonic() - self._last_logged.get(ours, -LOG_INTERVAL_S) >= LOG_INTERVAL_S
+            if due and ours in OUTAGE_REASONS:
+                self._last_logged[ours] = time.monotonic()
+        if due and ours in OUTAGE_REASONS:
             logger.warning(
-                "Sentry is not taking events (%s): dropped so far %s",
-                reason,
-                self.drop_summary(),
+                "Sentry is not taking events (%s): dropped so far %s", ours, self.drop_summary()
             )
         super().record_lost_event(reason, data_category, item, quantity=quantity)
+
+    def _reason(self, reason: str) -> str:
+        # sentry-sdk reports any unexpected HTTP answer as a network error; but Sentry did
+        # answer (401, 500...), which tells whoever reads the log something else.
+        if reason == "network_error" and getattr(self._answer, "status", None) is not None:
+            return "send_error"
+        return reason
 
     def drop_summary(self) -> dict[str, int]:
         """Dropped items so far, by "reason/category"."""

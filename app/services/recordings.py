@@ -15,7 +15,15 @@ from sqlalchemy.orm import Session
 from app.clients.openai_client import AIClient
 from app.clients.storage import Storage, StoredFile
 from app.core import sentry
-from app.core.errors import AppError, NotFound, PayloadTooLarge, UnsupportedMediaType
+from app.core.db import undo_on_rollback
+from app.core.errors import (
+    AppError,
+    DeletionIncomplete,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    UpstreamError,
+)
 from app.models import Recording, User
 from app.schemas import Feedback
 from app.services import ai, coaching
@@ -42,6 +50,8 @@ def create_recording(
     upload.file.seek(0)
     with s3_call("upload"):
         storage.save(key, upload.file, size=size, content_type=content_type)
+    # Whether the flush below or the request's commit fails, no object stays without its row.
+    undo_on_rollback(db, lambda: _discard(storage, key))
     sentry.add_breadcrumb(
         "Recording stored",
         category="upload",
@@ -56,11 +66,7 @@ def create_recording(
         storage_key=key,
     )
     db.add(recording)
-    try:
-        db.flush()
-    except Exception:
-        _discard(storage, key)  # no orphan object for a row that was never written
-        raise
+    db.flush()
     return recording
 
 
@@ -110,6 +116,29 @@ def _transcribe(db: Session, storage: Storage, client: AIClient, recording: Reco
     )
     db.flush()
     return recording.transcript
+
+
+def delete_stored(db: Session, storage: Storage, *, user: User) -> None:
+    """Delete every stored recording of the user; an object already gone counts as deleted.
+
+    A storage failure stops here with DeletionIncomplete (503, one Sentry event); the rows are
+    untouched, so the objects not yet deleted are still listed for the retry.
+    """
+    query = select(Recording.storage_key).where(Recording.user_id == user.id)
+    keys = db.scalars(query.order_by(Recording.id)).all()
+    for key in keys:
+        try:
+            with s3_call("delete"):
+                storage.delete(key)
+        except UpstreamError as exc:  # S3: reported by s3_call already
+            raise DeletionIncomplete(event_id=exc.event_id) from exc
+        except OSError as exc:  # the local folder
+            event_id = sentry.capture_exception(
+                exc, tags={"service": "storage", "operation": "delete"}
+            )
+            raise DeletionIncomplete(event_id=event_id) from exc
+    if keys:
+        sentry.add_breadcrumb("Recordings deleted", category="storage", data={"count": len(keys)})
 
 
 def _discard(storage: Storage, key: str) -> None:

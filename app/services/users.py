@@ -4,9 +4,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.clients.storage import Storage
 from app.core.errors import Conflict, InvalidCredentials
 from app.core.security import Passwords
 from app.models import User
+from app.services import logins, recordings
 
 
 def get_by_email(db: Session, *, email: str) -> User | None:
@@ -44,9 +46,16 @@ def change_password(
         raise InvalidCredentials()
     user.hashed_password = passwords.hash(new_password)
     db.flush()
+    logins.end_all(db, user_id=user.id)  # whoever knew the old password is signed out
 
 
-def delete(db: Session, *, user: User) -> None:
-    """Delete the user and everything they own."""
-    db.delete(user)
+def delete(db: Session, storage: Storage, *, user: User) -> None:
+    """Delete the user and everything they own: stored recordings first, then the rows.
+
+    Rows go last so that a storage failure part-way leaves the account in place (503), still
+    pointing at what is left to delete, and a retry finishes the job. The other order would
+    leave recordings in storage that no row leads to, which nobody would ever delete.
+    """
+    recordings.delete_stored(db, storage, user=user)
+    db.delete(user)  # logins, sessions, messages and recording rows go with it (ON DELETE CASCADE)
     db.flush()

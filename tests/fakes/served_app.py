@@ -6,6 +6,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,47 +56,44 @@ class Run:
         return statistics.median(self.latencies_ms)
 
 
-def serve_and_drive(env: dict[str, str], workdir: Path, rounds: int) -> Run:
-    """Start the app with `env`, send `rounds` rounds of requests, SIGTERM it, time the exit."""
+@contextmanager
+def served(env: dict[str, str], workdir: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """The app under uvicorn with `env`, ready to serve; yields its base URL and process."""
     port = free_port()
-    stderr_path = workdir / "stderr.log"
-    with stderr_path.open("w") as stderr:
+    with (workdir / "stderr.log").open("w") as stderr:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app.main:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
+            [sys.executable, "-m", "uvicorn", "app.main:app",
+             "--host", "127.0.0.1", "--port", str(port)],
             env={"PATH": os.environ.get("PATH", ""), "SECRET_KEY": TEST_SECRET_KEY, **env},
             cwd=workdir,
             stdout=subprocess.DEVNULL,
             stderr=stderr,
-        )
-        run = Run()
+        )  # fmt: skip
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_until_ready(base, process)
-            # A new connection per request: after a 500, Starlette re-raises the error to the
-            # server, and uvicorn then closes that keep-alive connection (foundation behaviour).
-            no_keepalive = httpx.Limits(max_keepalive_connections=0)
-            with httpx.Client(base_url=base, timeout=30, limits=no_keepalive) as client:
-                for _ in range(rounds):
-                    _one_round(client, run)
-            run.rss_kb = _rss_kb(process.pid)
-            started = time.monotonic()
-            process.send_signal(signal.SIGTERM)
-            run.returncode = process.wait(timeout=60)
-            run.shutdown_s = time.monotonic() - started
+            yield base, process
         finally:
             if process.poll() is None:
                 process.kill()
                 process.wait()
-    run.stderr = stderr_path.read_text()
+
+
+def serve_and_drive(env: dict[str, str], workdir: Path, rounds: int) -> Run:
+    """Start the app with `env`, send `rounds` rounds of requests, SIGTERM it, time the exit."""
+    run = Run()
+    with served(env, workdir) as (base, process):
+        # A new connection per request: the rounds measure the service, not connection reuse.
+        no_keepalive = httpx.Limits(max_keepalive_connections=0)
+        with httpx.Client(base_url=base, timeout=30, limits=no_keepalive) as client:
+            for _ in range(rounds):
+                _one_round(client, run)
+        run.rss_kb = _rss_kb(process.pid)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        run.returncode = process.wait(timeout=60)
+        run.shutdown_s = time.monotonic() - started
+    run.stderr = (workdir / "stderr.log").read_text()
     return run
 
 

@@ -1,40 +1,19 @@
-"""Registration, login (JSON and the OAuth2 password form) and token refresh."""
+"""Registration, login (JSON and the OAuth2 password form), token refresh and logout."""
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from app.api.deps import PasswordsDep, SessionDep, SettingsDep
+from app.api.deps import PasswordsDep, SessionDep, SettingsDep, SignedInDep
 from app.core import sentry
 from app.core.config import Settings
-from app.core.errors import InvalidCredentials, NotAuthenticated
-from app.core.security import InvalidToken, create_token, decode_token
+from app.core.errors import InvalidCredentials
 from app.models import User
 from app.schemas import LoginRequest, RefreshRequest, TokenPair, UserCreate, UserRead
-from app.services import users
+from app.services import logins, users
 
 router = APIRouter(prefix="/auth", tags=["auth"])
-
-
-def _token_pair(user_id: int, settings: Settings) -> TokenPair:
-    key = settings.secret_key.get_secret_value()
-    subject = str(user_id)
-    return TokenPair(
-        access_token=create_token(
-            subject=subject,
-            token_type="access",
-            lifetime=timedelta(minutes=settings.access_token_expire_minutes),
-            secret_key=key,
-        ),
-        refresh_token=create_token(
-            subject=subject,
-            token_type="refresh",
-            lifetime=timedelta(days=settings.refresh_token_expire_days),
-            secret_key=key,
-        ),
-    )
 
 
 def _login(
@@ -46,7 +25,7 @@ def _login(
         sentry.add_breadcrumb("Login failed", category="auth", level="warning")
         raise
     sentry.add_breadcrumb("Login succeeded", category="auth", data={"user_id": user.id})
-    return _token_pair(user.id, settings)
+    return logins.start(db, user=user, settings=settings)
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserRead)
@@ -81,20 +60,11 @@ def token(
 
 @router.post("/refresh")
 def refresh(body: RefreshRequest, db: SessionDep, settings: SettingsDep) -> TokenPair:
-    try:
-        user_id = int(
-            decode_token(
-                body.refresh_token.get_secret_value(),
-                expected_type="refresh",
-                secret_key=settings.secret_key.get_secret_value(),
-            )
-        )
-    except (InvalidToken, ValueError) as exc:
-        sentry.add_breadcrumb(
-            "Token refresh refused", category="auth", level="warning", data={"reason": str(exc)}
-        )
-        raise NotAuthenticated("Invalid or expired refresh token") from None
-    if db.get(User, user_id) is None:
-        raise NotAuthenticated("Invalid or expired refresh token")
-    sentry.add_breadcrumb("Token refreshed", category="auth", data={"user_id": user_id})
-    return _token_pair(user_id, settings)
+    """A new pair for a refresh token, which then stops working (single use, rotating)."""
+    return logins.rotate(db, refresh_token=body.refresh_token.get_secret_value(), settings=settings)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(signed_in: SignedInDep, db: SessionDep) -> None:
+    """End this login: its access and refresh tokens stop working; other devices stay in."""
+    logins.end(db, login_id=signed_in.login_id)

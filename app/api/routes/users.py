@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, status
 
-from app.api.deps import CurrentUser, PasswordsDep, SessionDep
+from app.api.deps import CurrentUser, PasswordsDep, SessionDep, StorageDep
 from app.models import User
 from app.schemas import PasswordChange, UserRead
 from app.services import users
@@ -19,6 +19,7 @@ def read_me(user: CurrentUser) -> User:
 def change_password(
     body: PasswordChange, user: CurrentUser, db: SessionDep, passwords: PasswordsDep
 ) -> None:
+    """Every login ends, this one included: the client signs in again with the new password."""
     users.change_password(
         db,
         passwords=passwords,
@@ -28,6 +29,10 @@ def change_password(
     )
 
 
-@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT)
-def delete_me(user: CurrentUser, db: SessionDep) -> None:
-    users.delete(db, user=user)
+@router.delete(
+    "/me",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={503: {"description": "Storage failed part-way; the account is kept, retry"}},
+)
+def delete_me(user: CurrentUser, db: SessionDep, storage: StorageDep) -> None:
+    users.delete(db, storage, user=user)

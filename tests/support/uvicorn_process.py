@@ -1,0 +1,55 @@
+"""The real service under uvicorn in a subprocess, as a context manager; SIGTERM stops it."""
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.conftest import TEST_SECRET_KEY
+from tests.fakes.served_app import _wait_until_ready
+from tests.fakes.sick_sentry import free_port
+
+
+@dataclass
+class Served:
+    """A running server: its address and process; `stop()` sends SIGTERM and waits."""
+
+    base_url: str
+    process: subprocess.Popen
+    stderr_path: Path
+
+    def stop(self, timeout: float = 60) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=timeout)
+
+    @property
+    def stderr(self) -> str:
+        return self.stderr_path.read_text()
+
+
+@contextmanager
+def served(env: dict[str, str], workdir: Path, name: str = "app") -> Iterator[Served]:
+    """`uvicorn app.main:app` with only `env` (and a test SECRET_KEY), cwd `workdir`."""
+    port = free_port()
+    stderr_path = workdir / f"{name}.stderr.log"
+    with stderr_path.open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port)],
+            env={"PATH": os.environ.get("PATH", ""), "SECRET_KEY": TEST_SECRET_KEY, **env},
+            cwd=workdir,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    server = Served(f"http://127.0.0.1:{port}", process, stderr_path)
+    try:
+        _wait_until_ready(server.base_url, process)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

@@ -21,6 +21,7 @@ class Peer:
     label: str
     packages: tuple[str, ...]  # pip requirements, besides the project itself
     sink: str  # a kind of scripts/bench_sinks.py
+    expects: str  # what its sink must have counted for the run to be valid: the request spans
     # (app, sink URL) -> the function that sends everything queued, waiting until it is sent
     instrument: Callable[[Any, str], Callable[[], None]]
     env: Callable[[str], dict[str, str]] = lambda sink: {}
@@ -39,11 +40,26 @@ def _otel(app: Any, sink: str) -> Callable[[], None]:
     resource = Resource.create({"service.name": SERVICE})
     provider = TracerProvider(sampler=TraceIdRatioBased(RATE), resource=resource)
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{sink}/v1/traces")))
-    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider)
+    _inside_outermost_wrapper(
+        app, lambda: FastAPIInstrumentor.instrument_app(app, tracer_provider=provider)
+    )
     SQLAlchemyInstrumentor().instrument(
         engine=app.state.engine, tracer_provider=provider, skip_dep_check=True
     )
     return provider.force_flush
+
+
+def _inside_outermost_wrapper(app: Any, instrument: Callable[[], None]) -> None:
+    """OpenTelemetry's FastAPI instrumentation (Logfire's too) skips any app whose outermost
+    layer is not Starlette's ServerErrorMiddleware, and ours is EndAfterResponse
+    (keep_connection_after_500): instrument the plain stack, then wrap it again, as an app
+    that adopted OpenTelemetry would have to.
+    """
+    from app.api.server_errors import keep_connection_after_500
+
+    del app.build_middleware_stack  # Sentry is off, so that wrapper is the only one
+    instrument()
+    keep_connection_after_500(app)
 
 
 def _elastic(app: Any, sink: str) -> Callable[[], None]:
@@ -101,7 +117,7 @@ def _logfire(app: Any, sink: str) -> Callable[[], None]:
         console=False,
         sampling=logfire.SamplingOptions(head=RATE),
     )
-    logfire.instrument_fastapi(app)
+    _inside_outermost_wrapper(app, lambda: logfire.instrument_fastapi(app))
     logfire.instrument_sqlalchemy(engine=app.state.engine, skip_dep_check=True)
     return logfire.force_flush
 
@@ -117,18 +133,21 @@ PEERS: dict[str, Peer] = {
             "greenlet",  # its instrumentor also wraps SQLAlchemy's asyncio engine
         ),
         sink="otlp",
+        expects="server spans",
         instrument=_otel,
     ),
     "elastic": Peer(
         label="Elastic APM 6.26: Starlette middleware, TRANSACTION_SAMPLE_RATE=0.1",
         packages=("elastic-apm==6.26.2",),
         sink="elastic",
+        expects="transaction",
         instrument=_elastic,
     ),
     "ddtrace": Peer(
         label="Datadog ddtrace 4.16 (ddtrace.auto), sampling rule 0.1",
         packages=("ddtrace==4.16.0", "msgpack"),  # msgpack: for the sink to read the traces
         sink="datadog",
+        expects="web spans",
         instrument=_ddtrace,
         env=_ddtrace_env,
         early=_ddtrace_early,
@@ -137,6 +156,7 @@ PEERS: dict[str, Peer] = {
         label="Logfire 5.4: FastAPI + SQLAlchemy, OTLP to a local endpoint, head sampling 0.1",
         packages=("logfire[fastapi,sqlalchemy]==5.4.0", "greenlet"),
         sink="otlp",
+        expects="server spans",
         instrument=_logfire,
         env=lambda sink: {"OTEL_EXPORTER_OTLP_ENDPOINT": sink, "LOGFIRE_SEND_TO_LOGFIRE": "false"},
     ),

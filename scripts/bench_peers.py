@@ -124,9 +124,20 @@ def measure(configs: list[str], rounds: int, requests: int) -> tuple[dict, dict]
 
 
 def check_sinks(configs: list[str], counts: dict) -> None:
-    silent = [name for name in configs if name != "off" and not counts.get(name)]
-    if silent:
-        raise SystemExit(f"these sinks received nothing, so the figures are void: {silent}")
+    """Fail when a configuration's sink lacks what proves it traced (or, errors only, watched)."""
+    missing = []
+    for name in configs:
+        if name == "off":
+            continue
+        if name in PEERS:
+            wanted = PEERS[name].expects
+        else:
+            traced = float(CONFIGS[name]["env"].get("SENTRY_TRACES_SAMPLE_RATE", 0)) > 0
+            wanted = "transaction" if traced else "sessions"
+        if not counts.get(name, {}).get(wanted):
+            missing.append(f"{name} (no {wanted})")
+    if missing:
+        raise SystemExit(f"these sinks did not receive what they should, figures void: {missing}")
 
 
 def spread(samples: dict, endpoint: str, name: str, base: str) -> tuple[float, float, float]:

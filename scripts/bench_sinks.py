@@ -143,6 +143,9 @@ def stop_sink(proc: subprocess.Popen) -> dict[str, int]:
     return json.loads(out)
 
 
+SPAN_KIND_SERVER = 2  # OTLP's Span.SpanKind: the span of a request the service answered
+
+
 class OtlpSink(CountingSink):
     """OTLP/HTTP (protobuf): spans and distinct traces on /v1/traces; other signals by path."""
 
@@ -160,6 +163,7 @@ class OtlpSink(CountingSink):
         spans = [s for r in request.resource_spans for ss in r.scope_spans for s in ss.spans]
         self.counts["spans"] += len(spans)
         self.counts["traces"] += sum(1 for s in spans if not s.parent_span_id)
+        self.counts["server spans"] += sum(1 for s in spans if s.kind == SPAN_KIND_SERVER)
 
 
 class ElasticSink(CountingSink):
@@ -191,9 +195,15 @@ class DatadogSink(CountingSink):
         import msgpack
 
         payload = msgpack.unpackb(body, strict_map_key=False)
-        traces = payload[1] if path.startswith("/v0.5/") else payload
+        if path.startswith("/v0.5/"):  # [strings, traces]; a span is an array, its type at 11
+            strings, traces = payload
+            types = [strings[span[11]] for trace in traces for span in trace]
+        else:
+            traces = payload
+            types = [span.get("type") for trace in traces for span in trace]
         self.counts["traces"] += len(traces)
-        self.counts["spans"] += sum(len(trace) for trace in traces)
+        self.counts["spans"] += len(types)
+        self.counts["web spans"] += types.count("web")
 
     def info(self, path: str) -> bytes:
         endpoints = ["/v0.4/traces", "/v0.5/traces"]

@@ -21,7 +21,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TextIO
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -33,14 +35,16 @@ from scripts.bench_support import (  # noqa: E402
     SECRET_KEY,
     TMP_DIR,
     call,
-    run_sink,
     sentry_env,
     sink_process,
 )
 
 
-def prepare_app(config: str, dsn: str) -> tuple:
-    """The app for one configuration on a fresh SQLite file, a signed-in user's token, a loop."""
+def prepare_app(config: str, dsn: str, instrument: Callable[[Any], None] | None = None) -> tuple:
+    """The app for one configuration on a fresh SQLite file, a signed-in user's token, a loop.
+
+    `instrument(app)` runs before the app's first request, while middleware can still be added.
+    """
     from sqlalchemy import create_engine
 
     from app.core.config import load_settings
@@ -55,6 +59,8 @@ def prepare_app(config: str, dsn: str) -> tuple:
     env = {k.lower(): v for k, v in sentry_env(config, dsn).items()}
     settings = load_settings(_env_file=None, database_url=url, secret_key=SECRET_KEY, **env)
     app = create_app(settings)
+    if instrument is not None:
+        instrument(app)
     loop = asyncio.new_event_loop()
     user = {"email": "bench@example.com", "password": "correct-horse-battery", "name": "Bench"}
     loop.run_until_complete(call(app, "POST", "/api/v1/auth/register", body=user))
@@ -65,13 +71,22 @@ def prepare_app(config: str, dsn: str) -> tuple:
 
 
 def worker(config: str, dsn: str) -> None:
-    """Build the app for one configuration; answer `run <endpoint index> <n>` with CPU and wall
-    seconds. CPU time is the whole process's (event loop, threadpool, the SDK's own threads), so
-    it is what Sentry costs a saturated server, and other tenants of the machine barely move it.
-    """
+    """One configuration's worker process: see `serve_batches`."""
     import sentry_sdk
 
     app, token, loop = prepare_app(config, dsn)
+    serve_batches(config, app, token, loop, lambda: sentry_sdk.flush(timeout=30), sys.stdout)
+    sentry_sdk.flush(timeout=5)  # send what is queued before exiting, quietly
+
+
+def serve_batches(
+    label: str, app: Any, token: str, loop: Any, flush: Callable, out: TextIO
+) -> None:
+    """Warm up, say `ready` on `out`, then answer each `run <endpoint index> <n>` from stdin with
+    the batch's CPU and wall seconds. CPU time is the whole process's (event loop, threadpool,
+    the telemetry client's own threads), so it is what telemetry costs a saturated server, and
+    other tenants of the machine barely move it.
+    """
 
     async def batch(endpoint: str, n: int) -> str:
         method, path, payload = ENDPOINTS[endpoint]
@@ -79,20 +94,19 @@ def worker(config: str, dsn: str) -> None:
         for _ in range(n):
             status, _ = await call(app, method, path, body=payload, token=token)
             if status >= 400:
-                raise SystemExit(f"{config}: {method} {path} answered {status}")
-        # The envelopes of this batch are sent inside the measured time: left in the queue, the
-        # transport thread would send them while the next worker is being measured.
-        sentry_sdk.flush(timeout=30)
+                raise SystemExit(f"{label}: {method} {path} answered {status}")
+        # The telemetry of this batch is sent inside the measured time: left in the queue, the
+        # client's thread would send it while the next worker is being measured.
+        flush()
         return f"{time.process_time() - cpu} {time.perf_counter() - wall}"
 
     for endpoint in ENDPOINTS:  # warm-up: imports, pools, caches, first profiler start
         loop.run_until_complete(batch(endpoint, 50))
-    print("ready", flush=True)
+    print("ready", file=out, flush=True)
     for line in sys.stdin:
         _, index, n = line.split()
         endpoint = list(ENDPOINTS)[int(index)]
-        print(loop.run_until_complete(batch(endpoint, int(n))), flush=True)
-    sentry_sdk.flush(timeout=5)  # send what is queued before exiting, quietly
+        print(loop.run_until_complete(batch(endpoint, int(n))), file=out, flush=True)
 
 
 def start_worker(config: str, dsn: str) -> subprocess.Popen:
@@ -111,24 +125,36 @@ def start_worker(config: str, dsn: str) -> subprocess.Popen:
 def in_process(rounds: int, requests: int, configs: list[str]) -> None:
     with sink_process() as dsn:
         workers = {config: start_worker(config, dsn) for config in configs}
-        samples: dict[tuple[str, str], list[float]] = {}
         try:
-            for i in range(rounds):
-                order = configs[i % len(configs) :] + configs[: i % len(configs)]
-                for index, endpoint in enumerate(ENDPOINTS):
-                    for config in order:
-                        proc = workers[config]
-                        proc.stdin.write(f"run {index} {requests}\n")
-                        proc.stdin.flush()
-                        cpu, wall = map(float, proc.stdout.readline().split())
-                        samples.setdefault((endpoint, config, "cpu"), []).append(cpu / requests)
-                        samples.setdefault((endpoint, config, "wall"), []).append(wall / requests)
-                print(f"round {i + 1}/{rounds} done", file=sys.stderr, flush=True)
+            samples = run_rounds(workers, rounds, requests)
         finally:
             for proc in workers.values():
                 proc.stdin.close()
                 proc.wait(timeout=30)
     print_table(samples, configs, rounds, requests)
+
+
+def run_rounds(workers: dict[str, subprocess.Popen], rounds: int, requests: int) -> dict:
+    """Batches of `requests` from each worker in rotating order (A B C, B C A, ...), per endpoint;
+    returns per-request seconds, one per round, keyed by (endpoint, worker, "cpu" or "wall").
+    """
+    names = list(workers)
+    samples: dict[tuple[str, str, str], list[float]] = {}
+    for i in range(rounds):
+        order = names[i % len(names) :] + names[: i % len(names)]
+        for index, endpoint in enumerate(ENDPOINTS):
+            for name in order:
+                proc = workers[name]
+                proc.stdin.write(f"run {index} {requests}\n")
+                proc.stdin.flush()
+                answer = proc.stdout.readline().split()
+                if len(answer) != 2:
+                    raise SystemExit(f"worker {name} stopped answering")
+                cpu, wall = map(float, answer)
+                samples.setdefault((endpoint, name, "cpu"), []).append(cpu / requests)
+                samples.setdefault((endpoint, name, "wall"), []).append(wall / requests)
+        print(f"round {i + 1}/{rounds} done", file=sys.stderr, flush=True)
+    return samples
 
 
 def print_table(samples: dict, configs: list[str], rounds: int, requests: int) -> None:
@@ -171,11 +197,8 @@ def main() -> None:
     )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--dsn", help=argparse.SUPPRESS)
-    parser.add_argument("--sink", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.sink:
-        run_sink()
-    elif args.worker:
+    if args.worker:
         worker(args.worker, args.dsn)
     elif args.http:
         from scripts.bench_http import http_mode

@@ -2,14 +2,18 @@
 
 import json
 import os
-import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+# Imported as scripts.bench_support (bench.py, bench_peers.py) and as bench_support (scripts
+# run with scripts/ as their first path entry): the sibling import follows suit.
+if __package__:
+    from .bench_sinks import start_sink, stop_sink
+else:
+    from bench_sinks import start_sink, stop_sink
 
 ROOT = Path(__file__).resolve().parent.parent
 # SQLite files on tmpfs where there is one: disk flushes from other processes on a shared
@@ -121,69 +125,20 @@ async def call(
 
 
 PORT_NOTE = "port 80 was taken, so the SDK also instruments its own requests (~50 us each)"
-_ANSWER = (
-    b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"id":"ok"}'
-)
-
-
-class _Sink(BaseHTTPRequestHandler):
-    # Keep-alive, as Sentry's ingestion is: one connection per envelope would cost the SDK a
-    # TCP handshake each time and this sink a thread each time.
-    protocol_version = "HTTP/1.1"
-    # Without TCP_NODELAY each answer waits for the client's delayed ACK (~40 ms): the SDK's one
-    # transport thread then sends ~25 envelopes a second, its queue overflows, and most of
-    # the sending work (serializing, compressing, the HTTP request) is silently skipped.
-    disable_nagle_algorithm = True
-    envelopes = 0
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        type(self).envelopes += 1
-        self.wfile.write(_ANSWER)  # one write: status line, headers and body
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-class _SinkServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a worker that exits mid keep-alive resets its connection: not news
-
-
-def run_sink() -> None:
-    """A local Sentry endpoint that accepts every envelope; prints its port, stops on stdin EOF.
-
-    Port 80 when it can (a DSN without a port, like sentry.io's): sentry-sdk recognises its own
-    requests by `DSN netloc in host`, which fails when the DSN has a port, and then instruments
-    them as outgoing HTTP (a span, a breadcrumb and trace headers per envelope, ~50 us) - a
-    cost production does not pay. Otherwise any free port, and the benchmark says so.
-    """
-    try:
-        server = _SinkServer(("127.0.0.1", 80), _Sink)
-    except OSError:
-        server = _SinkServer(("127.0.0.1", 0), _Sink)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    print(server.server_address[1], flush=True)
-    sys.stdin.read()
-    print(_Sink.envelopes, flush=True)
 
 
 @contextmanager
-def sink_process() -> Iterator[str]:
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "bench.py"), "--sink"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    port = int(proc.stdout.readline())
+def sink_process(counts: dict[str, int] | None = None) -> Iterator[str]:
+    """A local Sentry sink for the duration; yields its DSN (project 1) and fills `counts`."""
+    proc, port = start_sink([sys.executable, str(ROOT / "scripts" / "bench_sinks.py"), "sentry"])
     try:
         yield "http://public@127.0.0.1/1" if port == 80 else f"http://public@127.0.0.1:{port}/1"
     finally:
-        count, _ = proc.communicate("", timeout=30)
+        received = stop_sink(proc)
+        if counts is not None:
+            counts.update(received)
         where = "port 80, as sentry.io" if port == 80 else f"port {port}: {PORT_NOTE}"
         print(
-            f"(the local Sentry sink received {count.strip()} envelopes; {where})", file=sys.stderr
+            f"(the local Sentry sink received {received.get('requests', 0)} envelopes; {where})",
+            file=sys.stderr,
         )

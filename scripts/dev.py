@@ -9,6 +9,7 @@ Both create `.venv/` beside this repo and install the locked dependencies into i
 or pyproject.toml changed since the last install. Extra arguments go to uvicorn or pytest.
 
     python3 scripts/dev.py test --newest-sentry   # the suite against the newest sentry-sdk 2.x
+    python3 scripts/dev.py lint                   # ruff and the import contracts, as CI runs them
     python3 scripts/dev.py lock [--upgrade]       # re-resolve the lock files (pip-tools)
 """
 
@@ -131,8 +132,21 @@ def lock(extra: list[str]) -> int:
     return subprocess.run(tests, cwd=ROOT).returncode
 
 
+def lint(extra: list[str]) -> int:
+    """ruff (lint and format) over the code, then the import contracts of pyproject.toml."""
+    python = ensure_environment("test")
+    paths = ["app", "tests", "scripts"]
+    checks = (
+        [str(python), "-m", "ruff", "check", *paths],
+        [str(python), "-m", "ruff", "format", "--check", *paths],
+        [str(python.parent / "lint-imports"), "--no-cache"],  # the package has no __main__
+    )
+    failed = [check for check in checks if subprocess.run([*check, *extra], cwd=ROOT).returncode]
+    return 1 if failed else 0
+
+
 def main() -> int:
-    commands = {"serve": serve, "test": test, "lock": lock}
+    commands = {"serve": serve, "test": test, "lint": lint, "lock": lock}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     return commands[sys.argv[1]](sys.argv[2:])

@@ -8,6 +8,11 @@ from tests.support.auth import register_and_login
 FRONTEND = "https://app.example.com"
 
 
+def _production(tmp_path) -> dict[str, object]:
+    """Production names where recordings go (the database URL comes from the fixture)."""
+    return {"sentry_environment": "production", "local_storage_dir": tmp_path / "recordings"}
+
+
 def test_every_response_carries_the_security_headers_even_a_500(client):
     for response in (client.get("/health"), client.get("/nowhere"), client.get("/sentry-debug")):
         assert response.headers["x-content-type-options"] == "nosniff"
@@ -27,19 +32,21 @@ def test_token_responses_are_never_cached(client):
     assert response.headers["cache-control"] == "no-store"
 
 
-def test_hsts_outside_development_only(client_factory):
+def test_hsts_outside_development_only(client_factory, tmp_path):
     development = client_factory().get("/health")
-    production = client_factory(sentry_environment="production").get("/health")
+    production = client_factory(**_production(tmp_path)).get("/health")
 
     assert "strict-transport-security" not in development.headers
     assert production.headers["strict-transport-security"].startswith("max-age=")
 
 
 @pytest.mark.parametrize("path", ["/docs", "/redoc", "/openapi.json"])
-def test_api_docs_are_on_in_development_and_off_elsewhere_unless_asked(client_factory, path):
+def test_api_docs_are_on_in_development_and_off_elsewhere_unless_asked(
+    client_factory, path, tmp_path
+):
     assert client_factory().get(path).status_code == 200
-    assert client_factory(sentry_environment="production").get(path).status_code == 404
-    asked = client_factory(sentry_environment="production", api_docs=True)
+    assert client_factory(**_production(tmp_path)).get(path).status_code == 404
+    asked = client_factory(**_production(tmp_path), api_docs=True)
     assert asked.get(path).status_code == 200
 
 

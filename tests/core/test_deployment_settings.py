@@ -11,9 +11,11 @@ from fastapi.testclient import TestClient
 
 from app.core.config import ConfigError
 from app.main import create_app
+from tests.support.audio import wav_bytes
 from tests.support.auth import register_and_login
 from tests.support.settings import TEST_SECRET_KEY, make_settings
 
+AUDIO = wav_bytes(b"practice")
 PRODUCTION = {"railway_environment_name": "production"}
 
 
@@ -103,11 +105,11 @@ def test_an_upload_lands_on_the_railway_volume(database_url, tmp_path):
     )
     with TestClient(create_app(settings)) as client:
         headers = register_and_login(client, email="volume@example.com")
-        files = {"file": ("talk.webm", b"\x1a\x45\xdf\xa3 practice", "audio/webm")}
+        files = {"file": ("talk.wav", AUDIO, "audio/wav")}
         response = client.post("/api/v1/recordings", files=files, headers=headers)
     assert response.status_code == 201, response.text
     stored = [path for path in volume.rglob("*") if path.is_file()]
-    assert [path.read_bytes() for path in stored] == [b"\x1a\x45\xdf\xa3 practice"]
+    assert [path.read_bytes() for path in stored] == [AUDIO]
 
 
 def test_development_keeps_its_embedded_defaults():

@@ -97,7 +97,7 @@ def refresh(body: RefreshRequest, db: SessionDep, settings: SettingsDep) -> Toke
     return logins.rotate(db, refresh_token=body.refresh_token.get_secret_value(), settings=settings)
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=errors(401))
 def logout(signed_in: SignedInDep, db: SessionDep) -> None:
     """End this login: its access and refresh tokens stop working; other devices stay in."""
     logins.end(db, login_id=signed_in.login_id)

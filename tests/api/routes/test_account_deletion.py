@@ -39,7 +39,7 @@ def test_deleting_the_account_deletes_its_local_recordings(client_factory, tmp_p
 
     assert client.delete("/api/v1/users/me", headers=ada).status_code == 204
 
-    assert [p.read_bytes() for p in _stored(root)] == [b"RIFF-eves.wav"]
+    assert [p.read_bytes() for p in _stored(root)] == [wav_bytes(b"eves.wav")]
 
 
 def test_deleting_the_account_deletes_its_recordings_on_s3(client_factory, s3_settings):

@@ -1,4 +1,5 @@
-"""Two real app processes on one Redis share one storm cap and one /sentry-debug limit.
+"""Two real app processes on one Redis share one storm cap, one /sentry-debug limit and one
+login throttle.
 
 Proven from what reaches the local Sentry endpoint: the events the two processes sent for
 the same failure, counted from their envelopes after both shut down (and flushed).
@@ -63,3 +64,33 @@ def test_two_processes_share_one_storm_cap_and_one_debug_limit(
 def _is_zero_division(event: dict) -> bool:
     values = (event.get("exception") or {}).get("values") or []
     return any(value.get("type") == "ZeroDivisionError" for value in values)
+
+
+MAX_FAILURES = 4
+CHEAP_HASH = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "64", "ARGON2_PARALLELISM": "1"}
+
+
+def test_two_processes_share_one_login_throttle(sentry_inbox, redis_settings, tmp_path: Path):
+    database_url = sqlite_database(tmp_path / "shared")
+    env = {
+        **_env(sentry_inbox, database_url, redis_settings),
+        **CHEAP_HASH,
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": str(MAX_FAILURES),
+    }
+    account = {"email": "ada@example.com", "password": "correct-horse-battery", "name": "Ada"}
+    wrong = {"email": account["email"], "password": "not-her-password-at-all"}
+    with ExitStack() as stack:
+        servers = [stack.enter_context(served(env, tmp_path, f"app{i}")) for i in (1, 2)]
+        bases = [server.base_url for server in servers]
+        with httpx.Client(timeout=30) as client:
+            assert client.post(f"{bases[0]}/api/v1/auth/register", json=account).status_code == 201
+            statuses = [
+                client.post(f"{bases[call % 2]}/api/v1/auth/login", json=wrong).status_code
+                for call in range(2 * MAX_FAILURES)
+            ]
+            right = client.post(f"{bases[1]}/api/v1/auth/login", json=account)
+
+    # Per process, each would refuse only after its own 4 failures: 8 times 401.
+    assert statuses == [401] * MAX_FAILURES + [429] * MAX_FAILURES
+    assert right.status_code == 429  # the right password too, until the window passes
+    assert int(right.headers["retry-after"]) > 0

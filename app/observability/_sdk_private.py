@@ -33,6 +33,7 @@ check_minimum_version = _resolve("sentry_sdk.integrations", "_check_minimum_vers
 sql_before_cursor_execute = _resolve("sentry_sdk.integrations.sqlalchemy", "_before_cursor_execute")
 sql_after_cursor_execute = _resolve("sentry_sdk.integrations.sqlalchemy", "_after_cursor_execute")
 sql_handle_error = _resolve("sentry_sdk.integrations.sqlalchemy", "_handle_error")
+_session_tracking = _resolve("sentry_sdk.sessions", "_is_auto_session_tracking_enabled")
 
 
 def _has_attributes(module: str, owner: str, *names: str) -> bool:
@@ -43,7 +44,7 @@ def _has_attributes(module: str, owner: str, *names: str) -> bool:
 
 
 # Slots or methods on the classes, checked without building an instance.
-_scope_internals = _has_attributes("sentry_sdk.scope", "Scope", "_propagation_context")
+_scope_internals = _has_attributes("sentry_sdk.scope", "Scope", "_propagation_context", "_session")
 _context_internals = _has_attributes(
     "sentry_sdk.tracing_utils", "PropagationContext", "_sample_rand"
 )
@@ -78,7 +79,7 @@ def warn_if_missing() -> None:
 
 def lean_asgi_available() -> bool:
     """Whether the lean request path has every internal it builds on."""
-    names = (generate_sample_rand, get_request_data, RootPathInPath)
+    names = (generate_sample_rand, get_request_data, RootPathInPath, _session_tracking)
     return all(name is not None for name in names) and _scope_internals and _context_internals
 
 
@@ -121,6 +122,35 @@ def sample_rand(context: Any) -> float:
     if incoming is not None:
         return float(incoming)
     return generate_sample_rand(context.trace_id)
+
+
+def compression_options() -> dict[str, Any]:
+    """Envelope compression that costs less CPU per envelope than the SDK's default.
+
+    With Brotli installed the SDK compresses every envelope at quality 4: ~60 us of CPU per
+    envelope more than quality 1 in the app (docs/performance.md). Without it, gzip at level
+    9, which costs twice level 6 for the same size on envelopes of a few KB. Quality 1
+    compresses a transaction about as small as gzip -9. The choice is made through
+    the SDK's `_experiments` options, its only knob for it.
+    """
+    try:
+        import brotli  # noqa: F401
+    except ImportError:
+        choice = {"transport_compression_algo": "gzip", "transport_compression_level": 6}
+    else:
+        choice = {"transport_compression_algo": "br", "transport_compression_level": 1}
+    return {"_experiments": choice}
+
+
+def session_tracking_enabled(scope: Any) -> bool:
+    """Whether this scope tracks sessions (auto_session_tracking, or forced on or off for it)."""
+    return bool(_session_tracking(scope))
+
+
+def set_scope_session(scope: Any, session: Any) -> None:
+    """Put the request's session where capture_event marks it errored or crashed."""
+    # Scope.start_session builds the heavyweight Session itself; there is no public setter.
+    scope._session = session
 
 
 def scope_fingerprint() -> list[str] | None:

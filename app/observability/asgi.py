@@ -27,7 +27,6 @@ from sentry_sdk.integrations import Integration
 from sentry_sdk.integrations.argv import ArgvIntegration
 from sentry_sdk.integrations.fastapi import FastApiIntegration
 from sentry_sdk.integrations.starlette import StarletteIntegration
-from sentry_sdk.sessions import track_session
 from sentry_sdk.tracing import Transaction, TransactionSource
 from sentry_sdk.tracing_utils import has_tracing_enabled
 from sentry_sdk.utils import capture_internal_exceptions, event_from_exception
@@ -35,6 +34,7 @@ from sentry_sdk.utils import logger as sdk_logger
 
 from app.core.config import Settings
 from app.observability import _sdk_private as sdk
+from app.observability import release_health
 from app.observability.integration import EVENT_ID_ATTR
 from app.observability.request_data import (
     BODY_METHODS,
@@ -142,11 +142,15 @@ class SentryRequestMiddleware:
         try:
             with sentry_sdk.isolation_scope() as isolation:
                 receive, transaction = _prepare(isolation, scope, receive, client)
-                with track_session(isolation, session_mode="request"):
+                session = release_health.start(isolation, client)
+                try:
                     if transaction is None:
                         await _run(self.app, scope, receive, send)
                     else:
                         await _run_traced(self.app, scope, receive, send, transaction)
+                finally:
+                    with capture_internal_exceptions():
+                        release_health.end(isolation, client, session)
         finally:
             done_serving(token)
 

@@ -57,6 +57,7 @@ def transport_options(*, queue_size: int, shutdown_timeout: float) -> dict[str, 
         "transport": ResilientTransport,
         "transport_queue_size": queue_size,
         "shutdown_timeout": shutdown_timeout,
+        **sdk.compression_options(),
     }
 
 

@@ -35,9 +35,7 @@ def before_send_filter(event: dict[str, Any], hint: dict[str, Any]) -> dict[str,
             # Failures our service layer reports itself, once, with user, tags and upstream
             # details. Dropping a copy also resets DedupeIntegration.
             return None
-        user = event.get("user")
-        if isinstance(user, dict):
-            event["user"] = integration.allowed_user_fields(user)
+        _limit_user(event, integration)
         return integration.scrubber.scrub_event(event)
     except Exception as exc:
         logger.warning("Sentry event dropped: scrubbing failed (%s)", type(exc).__name__)
@@ -54,13 +52,17 @@ def before_send_transaction_filter(
         if isinstance(request, dict):
             request.pop("data", None)
         mark_over_budget(event, integration.budgets)  # tags what went over budget
-        user = event.get("user")
-        if isinstance(user, dict):
-            event["user"] = integration.allowed_user_fields(user)
+        _limit_user(event, integration)
         return integration.scrubber.scrub_transaction(event)
     except Exception as exc:
         logger.warning("Sentry transaction dropped: scrubbing failed (%s)", type(exc).__name__)
         return None
+
+
+def _limit_user(event: dict[str, Any], integration: coach.CoachIntegration) -> None:
+    user = event.get("user")
+    if isinstance(user, dict):
+        event["user"] = integration.allowed_user_fields(user)
 
 
 def _integration() -> coach.CoachIntegration:

@@ -156,6 +156,9 @@ class Settings(BaseSettings):
     # Sentry outages, shutdown, performance budgets and local viewing.
     sentry_shutdown_timeout: float = Field(default=2.0, ge=0)
     sentry_transport_queue_size: int = Field(default=100, gt=0)
+    # Longest text kept in an event (locals' reprs above all): sentry-sdk 2.75 keeps any length,
+    # and Sentry drops an event over 1 MiB.
+    sentry_max_value_length: int = Field(default=1024, ge=100, le=100_000)
     sentry_budget_api_ms: int = Field(default=500, ge=0)
     sentry_budget_db_ms: int = Field(default=100, ge=0)
     sentry_budget_external_ms: int = Field(default=2000, ge=0)

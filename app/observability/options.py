@@ -79,6 +79,7 @@ def sdk_options(settings: Settings, integration: CoachIntegration) -> dict[str, 
         "profile_lifecycle": "trace",
         "attach_stacktrace": True,
         "include_local_variables": True,
+        "max_value_length": settings.sentry_max_value_length,
         "data_collection": data_collection(settings, integration.scrubber.fields),
         "integrations": [
             integration,

@@ -92,3 +92,36 @@ def test_headers_in_frame_locals_are_filtered_too(sentry_client, sentry_inbox):
     assert response.status_code == 500
     sentry_inbox.event(response.json()["event_id"])
     assert b"k3y-v4lue-in-frames" not in sentry_inbox.all_bytes()
+
+
+def _longest_text(value: object) -> int:
+    # Cut by the SDK first; the scrubber may then turn a short secret into the longer marker.
+    if isinstance(value, str):
+        return len(value.replace("[Filtered]", ""))
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return max((_longest_text(item) for item in value), default=0)
+    return 0
+
+
+@pytest.mark.parametrize(
+    ("setting", "limit"), [({}, 1024), ({"sentry_max_value_length": 200}, 200)]
+)
+def test_a_db_failure_event_keeps_every_text_within_the_value_length(
+    client_factory, sentry_inbox, database_url, setting, limit
+):
+    # FastAPI's routing frames hold reprs of ~100 KB each: with no bound (sentry-sdk 2.75's
+    # default) a DB failure was a ~500 KB event, and a deeper stack would pass Sentry's 1 MiB.
+    client = client_factory(sentry_dsn=sentry_inbox.dsn, **setting)
+    headers = register_and_login(client)
+    drop_session_tables(database_url)
+
+    response = client.get("/api/v1/sessions", headers=headers)
+
+    assert response.status_code == 500
+    event = sentry_inbox.event(response.json()["event_id"])
+    frames = event["exception"]["values"][-1]["stacktrace"]["frames"]
+    assert any(frame.get("vars") for frame in frames)
+    assert _longest_text(event) <= limit
+    assert max(len(raw) for raw in sentry_inbox.raw_bodies) < 200_000

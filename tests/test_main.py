@@ -15,7 +15,7 @@ def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """Import the app the way uvicorn does, in a fresh process: of the app's variables, only
     `env` is set (conftest has cleared the shell's)."""
     return subprocess.run(
-        [sys.executable, "-c", "import app.main as m; m.app"],
+        [sys.executable, "-c", "import app.main as m, sys; m.app; print('openai' in sys.modules)"],
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": "sqlite:///:memory:", **env},
         capture_output=True,
@@ -27,6 +27,7 @@ def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 STARTS = {
     "bad-rate": {"SENTRY_TRACES_SAMPLE_RATE": "2"},
     "production-without-key": {"SENTRY_ENVIRONMENT": "production", "SECRET_KEY": ""},
+    "no-sentry-no-ai": {},
 }
 
 
@@ -50,3 +51,11 @@ def test_production_without_secret_key_refuses_to_start(starts):
     result = starts["production-without-key"]
     assert result.returncode == 1
     assert "SECRET_KEY" in result.stderr
+
+
+def test_without_sentry_and_openai_the_app_never_imports_openai(starts):
+    # openai's types are a third of the app's import time: migrations, one-off commands and
+    # deployments without AI do not pay for them.
+    result = starts["no-sentry-no-ai"]
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

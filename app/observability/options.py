@@ -13,7 +13,6 @@ from typing import Any
 import sentry_sdk
 from sentry_sdk.integrations.boto3 import Boto3Integration
 from sentry_sdk.integrations.logging import LoggingIntegration, ignore_logger
-from sentry_sdk.integrations.openai import OpenAIIntegration
 
 from app import __version__
 from app.core.config import Settings
@@ -68,6 +67,10 @@ def build_integration(settings: Settings) -> CoachIntegration:
 
 def sdk_options(settings: Settings, integration: CoachIntegration) -> dict[str, Any]:
     """Every keyword argument of sentry_sdk.init."""
+    # Imported here, not at the top: it imports `openai`, a third of the app's import time,
+    # which a process with Sentry off never needs (app.clients.openai_client).
+    from sentry_sdk.integrations.openai import OpenAIIntegration
+
     return {
         "dsn": settings.sentry_dsn.get_secret_value() if settings.sentry_dsn else None,
         "environment": settings.environment,

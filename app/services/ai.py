@@ -12,7 +12,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import openai
 from pydantic import ValidationError
 
 from app.clients.openai_client import AIClient
@@ -98,6 +97,8 @@ def _parse_feedback(completion: Any) -> Feedback:
 @contextmanager
 def _ai_operation(operation: str, model: str) -> Iterator[Any]:
     """One span and one breadcrumb per AI operation; a failure is reported once and typed."""
+    import openai  # loaded with the client (app.clients.openai_client)
+
     started = time.perf_counter()
     failure: Exception | None = None
     outcome = "ok"
@@ -130,6 +131,8 @@ def _ai_operation(operation: str, model: str) -> Iterator[Any]:
 
 
 def _outcome(exc: Exception) -> str:
+    import openai
+
     if isinstance(exc, openai.APITimeoutError):
         return "timeout"
     if isinstance(exc, openai.APIStatusError):

@@ -7,7 +7,6 @@ upstream status code and request id in extra; the client's 502/504 carries its e
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import openai
 from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, ReadTimeoutError
 
 from app.core import sentry
@@ -26,6 +25,8 @@ class InvalidAIResponse(Exception):
 
 def openai_failure(exc: Exception, *, operation: str, model: str) -> UpstreamError:
     """Report a failed OpenAI call; return the error to raise to the client."""
+    import openai  # loaded with the client (app.clients.openai_client)
+
     extra = {
         "upstream_status_code": getattr(exc, "status_code", None),
         "upstream_request_id": getattr(exc, "request_id", None),

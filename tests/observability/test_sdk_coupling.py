@@ -1,16 +1,23 @@
 """A sentry-sdk release that renames or changes a private name never breaks the service.
 
 Each case runs in a fresh interpreter that changes the installed sentry-sdk (not our code)
-before the app is imported, the way a new release would, then serves real requests.
+before the app is imported, the way a new release would, then serves real requests. The three
+interpreters run once, at the same time, and send to one inbox.
 """
 
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 
+from app.core.db import Base
+from tests.support.fakes import local_http_server
+from tests.support.sentry_inbox import SentryInbox
 from tests.support.settings import TEST_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,12 +59,11 @@ CHANGED = (
 )
 
 
+CHANGES = {"all-present": "", "removed": REMOVED, "changed": CHANGED}
+
+
 def _serve(sdk_change: str, dsn: str, tmp_path: Path) -> dict:
     database_url = f"sqlite:///{tmp_path / 'app.db'}"
-    from sqlalchemy import create_engine
-
-    from app.core.db import Base
-
     engine = create_engine(database_url)
     Base.metadata.create_all(engine)
     engine.dispose()
@@ -71,35 +77,51 @@ def _serve(sdk_change: str, dsn: str, tmp_path: Path) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def _assert_answers_and_reports(served: dict, sentry_inbox) -> None:
+@pytest.fixture(scope="module")
+def inbox() -> Iterator[SentryInbox]:
+    for server in local_http_server():
+        yield SentryInbox(server)
+
+
+@pytest.fixture(scope="module")
+def served(inbox: SentryInbox, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """What each interpreter answered and logged, by the name of its sdk change."""
+    with ThreadPoolExecutor(max_workers=len(CHANGES)) as pool:
+        futures = {
+            name: pool.submit(_serve, change, inbox.dsn, tmp_path_factory.mktemp(name))
+            for name, change in CHANGES.items()
+        }
+        return {name: future.result() for name, future in futures.items()}
+
+
+def _assert_answers_and_reports(served: dict, sentry_inbox: SentryInbox) -> None:
     assert served["answers"] == [200, 401] * 3
     status, event_id = served["failed"]
     assert status == 500
     assert sentry_inbox.event(event_id)["exception"]["values"][-1]["type"] == "ZeroDivisionError"
 
 
-def test_a_removed_private_name_falls_back_to_the_stock_integrations(sentry_inbox, tmp_path):
-    served = _serve(REMOVED, sentry_inbox.dsn, tmp_path)
+def test_a_removed_private_name_falls_back_to_the_stock_integrations(served, inbox):
+    removed = served["removed"]
 
-    _assert_answers_and_reports(served, sentry_inbox)
-    assert {"starlette", "fastapi"} <= set(served["integrations"])
-    (warning,) = [w for w in served["warnings"] if "sentry-sdk" in w]
+    _assert_answers_and_reports(removed, inbox)
+    assert {"starlette", "fastapi"} <= set(removed["integrations"])
+    (warning,) = [w for w in removed["warnings"] if "sentry-sdk" in w]
     assert "sentry_sdk.tracing_utils._generate_sample_rand" in warning
     assert "stock Starlette/FastAPI integrations" in warning
 
 
-def test_a_changed_private_signature_never_turns_a_request_into_a_500(sentry_inbox, tmp_path):
-    served = _serve(CHANGED, sentry_inbox.dsn, tmp_path)
+def test_a_changed_private_signature_never_turns_a_request_into_a_500(served, inbox):
+    changed = served["changed"]
 
-    _assert_answers_and_reports(served, sentry_inbox)
+    _assert_answers_and_reports(changed, inbox)
     assert (
-        len([w for w in served["warnings"] if "set-up failed" in w]) == 1
+        len([w for w in changed["warnings"] if "set-up failed" in w]) == 1
     )  # once, not per request
 
 
-@pytest.mark.parametrize("sdk_change", ["", REMOVED], ids=["all-present", "one-removed"])
-def test_start_up_warns_only_when_something_is_missing(sentry_inbox, tmp_path, sdk_change):
-    served = _serve(sdk_change, sentry_inbox.dsn, tmp_path)
-
-    warned = [w for w in served["warnings"] if w.startswith("sentry-sdk ")]
-    assert len(warned) == (1 if sdk_change else 0)
+@pytest.mark.parametrize(("name", "warnings"), [("all-present", 0), ("removed", 1)])
+def test_start_up_warns_only_when_something_is_missing(served, inbox, name, warnings):
+    _assert_answers_and_reports(served[name], inbox)
+    warned = [w for w in served[name]["warnings"] if w.startswith("sentry-sdk ")]
+    assert len(warned) == warnings

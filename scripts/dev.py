@@ -69,7 +69,15 @@ def test(extra: list[str]) -> int:
     if "--newest-sentry" in extra:
         extra.remove("--newest-sentry")
         return test_newest_sentry(extra)
-    return run(ensure_environment("test"), "-m", "pytest", *extra)
+    return run(ensure_environment("test"), "-m", "pytest", *parallel(extra), *extra)
+
+
+def parallel(extra: list[str]) -> list[str]:
+    """One pytest-xdist worker per core, a whole file per worker at a time (module fixtures,
+    such as the served apps of observability/test_transport.py, start once). Passing `-n`
+    or `-p no:xdist` chooses otherwise."""
+    chosen = any(arg.startswith(("-n", "--numprocesses")) or arg == "no:xdist" for arg in extra)
+    return [] if chosen else ["-n", "auto", "--dist", "loadfile"]
 
 
 def test_newest_sentry(extra: list[str]) -> int:
@@ -82,7 +90,7 @@ def test_newest_sentry(extra: list[str]) -> int:
         print(f"sentry-sdk {newest} is the newest 2.x and the locked one: nothing more to run")
         return 0
     print(f"Running the suite against sentry-sdk {newest} (locked: {locked})", flush=True)
-    return run(python, "-m", "pytest", *extra)
+    return run(python, "-m", "pytest", *parallel(extra), *extra)
 
 
 def sentry_version(python: Path) -> str:

@@ -33,6 +33,8 @@ def test_sentry_off_tests_stay_off_with_a_dsn_exported_in_the_shell():
                 "-q",
                 "-p",
                 "no:cacheprovider",
+                # Plugins these two tests do not use: loading them is half the child's time.
+                *("-p", "no:schemathesis", "-p", "no:hypothesispytest", "-p", "no:xdist"),
                 "-m",
                 "not postgres",
                 *SENTRY_OFF_TESTS,

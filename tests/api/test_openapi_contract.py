@@ -72,3 +72,14 @@ def test_sentry_debug_documents_its_500_and_429_and_no_success():
     responses = schema.raw_schema["paths"]["/sentry-debug"]["get"]["responses"]
 
     assert set(responses) == {"500", "429"}
+
+
+def test_each_operation_is_a_test_of_its_own(request):
+    # pytest 9.2 gave every operation's test one node id; pytest-xdist then ran one of them.
+    name = test_every_answer_is_documented_and_none_is_a_server_error.__name__
+    [operation_tests] = [
+        c for c in request.node.getparent(pytest.Module).collect() if c.name == name
+    ]
+    ids = [item.nodeid for item in operation_tests.collect()]
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(ids) == len(set(ids)) == len(operations)

@@ -188,7 +188,7 @@ def set_user_context(
         user["name"] = name
     # SENTRY_USER_FIELDS decides how much of the user Sentry learns (`id` alone, by default
     # id, email and name).
-    sentry_sdk.set_user(integration.allowed_user_fields(user))
+    deferred.set_user(integration.allowed_user_fields(user))
 
 
 def add_breadcrumb(

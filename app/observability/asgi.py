@@ -9,8 +9,8 @@ for every request, sampled or not. This middleware does the same job with less w
 - the sampling decision first (through the configured `traces_sampler`), and a transaction
   only for a sampled request, named after the matched route template;
 - request data (and a bounded copy of the body) attached only when an event is sent;
-- the request's breadcrumbs kept as tuples on its own record (`deferred`), turned into
-  breadcrumbs only for an event that is sent;
+- the request's breadcrumbs and user kept on its own record (`deferred`), turned into
+  event data only for an event that is sent;
 - an exception that escapes captured once: not again when the 500 handler already
   reported it.
 

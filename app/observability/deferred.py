@@ -99,3 +99,12 @@ def add_breadcrumb(
         sentry_sdk.add_breadcrumb(message=message, category=category, data=data, **kwargs)
         return
     record.crumbs.append((time.time(), category, message, data, level))
+
+
+def set_user(user: dict[str, Any]) -> None:
+    """The user of the request's events (the SDK's own call outside a request)."""
+    record = _record.get()
+    if record is None:
+        sentry_sdk.set_user(user)
+        return
+    record.user = user

@@ -20,7 +20,7 @@ from sentry_sdk.tracing import NoOpSpan
 from sentry_sdk.utils import event_from_exception
 
 from app.core.config import Settings
-from app.observability import check, log_correlation, options
+from app.observability import check, deferred, log_correlation, options
 from app.observability.asgi import install_request_middleware
 from app.observability.filters import (
     before_send_filter,
@@ -188,7 +188,7 @@ def set_user_context(
         user["name"] = name
     # SENTRY_USER_FIELDS decides how much of the user Sentry learns (`id` alone, by default
     # id, email and name).
-    sentry_sdk.set_user(integration.allowed_user_fields(user))
+    deferred.set_user(integration.allowed_user_fields(user))
 
 
 def add_breadcrumb(
@@ -200,9 +200,7 @@ def add_breadcrumb(
     """Record a step that explains a later error."""
     if not _active():
         return
-    sentry_sdk.add_breadcrumb(
-        message=message, category=category, level=level, data=dict(data or {})
-    )
+    deferred.add_breadcrumb(message, category, dict(data or {}), level)
 
 
 if __name__ == "__main__":

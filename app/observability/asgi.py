@@ -9,6 +9,8 @@ for every request, sampled or not. This middleware does the same job with less w
 - the sampling decision first (through the configured `traces_sampler`), and a transaction
   only for a sampled request, named after the matched route template;
 - request data (and a bounded copy of the body) attached only when an event is sent;
+- the request's breadcrumbs and user kept on its own record (`deferred`), turned into
+  event data only for an event that is sent;
 - an exception that escapes captured once: not again when the 500 handler already
   reported it.
 
@@ -34,7 +36,7 @@ from sentry_sdk.utils import logger as sdk_logger
 
 from app.core.config import Settings
 from app.observability import _sdk_private as sdk
-from app.observability import release_health
+from app.observability import deferred, release_health
 from app.observability.integration import EVENT_ID_ATTR
 from app.observability.request_data import (
     BODY_METHODS,
@@ -141,7 +143,7 @@ class SentryRequestMiddleware:
         token = serving(scope)
         try:
             with sentry_sdk.isolation_scope() as isolation:
-                receive, transaction = _prepare(isolation, scope, receive, client)
+                receive, transaction, record = _prepare(isolation, scope, receive, client)
                 session = release_health.start(isolation, client)
                 try:
                     if transaction is None:
@@ -151,24 +153,29 @@ class SentryRequestMiddleware:
                 finally:
                     with capture_internal_exceptions():
                         release_health.end(isolation, client, session)
+                    if record is not None:
+                        deferred.end(record)
         finally:
             done_serving(token)
 
 
 def _prepare(isolation: Any, scope: dict[str, Any], receive: Any, client: Any) -> Any:
-    """The request's scope set up; returns the receive to use and a sampled transaction."""
+    """The request's scope set up; returns the receive to use, a sampled transaction and the
+    token of the request's record of breadcrumbs and user (None when set-up failed)."""
+    record = None
     try:
         isolation.clear_breadcrumbs()
+        record = deferred.start(isolation, client.options)
         tap = None
         limit = body_limit(client.options) if scope["method"] in BODY_METHODS else 0
         if limit:
             tap = BodyTap(receive, limit)
         isolation.add_event_processor(RequestProcessor(scope, tap))
         isolation.generate_propagation_context(_trace_headers(scope))
-        return tap or receive, _sampled_transaction(isolation, scope, client)
+        return tap or receive, _sampled_transaction(isolation, scope, client), record
     except Exception:
         _warn_once("Sentry request set-up failed; serving requests without it")
-        return receive, None
+        return receive, None, record
 
 
 async def _run_traced(

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.event import listen
 
 from app.observability import _sdk_private as sdk
+from app.observability import deferred
 
 
 def sql_integration() -> Integration:
@@ -56,4 +57,4 @@ def _before_cursor_execute(
     with capture_internal_exceptions():
         data = {"db.executemany": True} if executemany else {}
         message = sdk.format_sql(cursor, statement)
-        sentry_sdk.add_breadcrumb(message=message, category="query", data=data)
+        deferred.add_breadcrumb(message, "query", data)

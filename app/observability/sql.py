@@ -4,11 +4,20 @@ sentry-sdk 2.75's SqlalchemyIntegration starts a real span for every query, whet
 sampled transaction will ever carry it (`Scope.start_span` builds a `Span` when there is no
 parent, forks the scope, times it and throws it away). Most requests are not sampled, so
 that was the largest always-on cost of Sentry on a DB-backed endpoint (~60-90 us per query,
-see docs/performance.md). This integration keeps the SDK's listeners and behaviour for
-sampled work, and for everything else records only what can still leave the process: the
-query breadcrumb, which explains a later error.
+see docs/performance.md). This integration keeps the SDK's span code for sampled work, and
+for everything else records only what can still leave the process: the query breadcrumb,
+which explains a later error.
+
+It listens to the dialect's `do_execute*` events, not to the connection's
+`before/after_cursor_execute` the SDK uses. A connection listener makes every new
+`Connection` join its event dispatcher with the engine's and fill each event's listener list
+on first use (about 30 % of what Sentry added to an unsampled request, counted with
+scripts/bench_instructions.py); dialect events cost nothing per connection. Around a sampled
+query the listener runs the SDK's own before/after hooks and executes the statement itself;
+a failing statement's span is closed by the SDK's `handle_error` listener, as before.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 import sentry_sdk
@@ -35,21 +44,50 @@ class LeanSqlalchemyIntegration(SqlalchemyIntegration):
     @staticmethod
     def setup_once() -> None:
         sdk.check_minimum_version(SqlalchemyIntegration, parse_version(SQLALCHEMY_VERSION))
-        listen(Engine, "before_cursor_execute", _before_cursor_execute)
-        listen(Engine, "after_cursor_execute", sdk.sql_after_cursor_execute)
+        listen(Engine, "do_execute", _do_execute)
+        listen(Engine, "do_executemany", _do_executemany)
+        listen(Engine, "do_execute_no_params", _do_execute_no_params)
         listen(Engine, "handle_error", sdk.sql_handle_error)
 
 
-def _before_cursor_execute(
-    conn: Any, cursor: Any, statement: Any, parameters: Any, context: Any, executemany: bool,
-    *args: Any,
-) -> None:  # fmt: skip
+def _do_execute(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+    return _observed(
+        cursor, statement, parameters, context, False,
+        lambda: context.dialect.do_execute(cursor, statement, parameters, context),
+    )  # fmt: skip
+
+
+def _do_executemany(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+    return _observed(
+        cursor, statement, parameters, context, True,
+        lambda: context.dialect.do_executemany(cursor, statement, parameters, context),
+    )  # fmt: skip
+
+
+def _do_execute_no_params(cursor: Any, statement: str, context: Any) -> bool:
+    return _observed(
+        cursor, statement, None, context, False,
+        lambda: context.dialect.do_execute_no_params(cursor, statement, context),
+    )  # fmt: skip
+
+
+def _observed(
+    cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool,
+    execute: Callable[[], Any],
+) -> bool:  # fmt: skip
+    """True when the statement ran here (inside its span), False to let SQLAlchemy run it."""
     span = sentry_sdk.get_current_span()
-    if span is not None and span.sampled:
-        sdk.sql_before_cursor_execute(
-            conn, cursor, statement, parameters, context, executemany, *args
-        )
-        return
+    if span is None or not span.sampled:
+        _breadcrumb(cursor, statement, executemany)
+        return False
+    connection = context.root_connection
+    sdk.sql_before_cursor_execute(connection, cursor, statement, parameters, context, executemany)
+    execute()  # an error reaches the SDK's handle_error, which closes the span as failed
+    sdk.sql_after_cursor_execute(connection, cursor, statement, parameters, context, executemany)
+    return True
+
+
+def _breadcrumb(cursor: Any, statement: str, executemany: bool) -> None:
     if sentry_sdk.get_client().get_integration(SqlalchemyIntegration) is None:
         return
     # The breadcrumb record_sql_queries would add (parameters are never collected here:

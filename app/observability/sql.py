@@ -11,7 +11,7 @@ which explains a later error.
 It listens to the dialect's `do_execute*` events, not to the connection's
 `before/after_cursor_execute` the SDK uses. A connection listener makes every new
 `Connection` join its event dispatcher with the engine's and fill each event's listener list
-on first use (about 30 % of what Sentry added to an unsampled request, counted with
+on first use (nearly half of what Sentry added to an unsampled request, counted with
 scripts/bench_instructions.py); dialect events cost nothing per connection. Around a sampled
 query the listener runs the SDK's own before/after hooks and executes the statement itself;
 a failing statement's span is closed by the SDK's `handle_error` listener, as before.

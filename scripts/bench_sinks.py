@@ -6,16 +6,19 @@ Run by the benchmarks with the interpreter of the client they serve, so that eac
 its client's wire format (Sentry envelopes, OTLP protobuf, Elastic's NDJSON, Datadog msgpack).
 """
 
-import gzip
 import json
 import subprocess
 import sys
 import threading
-import zlib
 from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.fakes.encoding import decode_body
 
 
 class CountingSink(BaseHTTPRequestHandler):
@@ -38,7 +41,7 @@ class CountingSink(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         self.counts["requests"] += 1
         try:
-            self.count(self.path, _decoded(body, self.headers.get("Content-Encoding", "")))
+            self.count(self.path, decode_body(body, self.headers.get("Content-Encoding", "")))
         except Exception:  # an unreadable payload is counted, never fatal
             self.counts["unreadable"] += 1
         self._reply(self.answer)
@@ -60,18 +63,6 @@ class CountingSink(BaseHTTPRequestHandler):
 
     def log_message(self, *args: Any) -> None:
         pass
-
-
-def _decoded(body: bytes, encoding: str) -> bytes:
-    if encoding == "gzip":
-        return gzip.decompress(body)
-    if encoding == "deflate":
-        return zlib.decompress(body)
-    if encoding == "br":
-        import brotli  # only Sentry compresses with brotli, and its sink runs in the project venv
-
-        return brotli.decompress(body)
-    return body
 
 
 class SentrySink(CountingSink):

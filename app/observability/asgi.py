@@ -26,7 +26,6 @@ from typing import Any
 import sentry_sdk
 from fastapi import FastAPI
 from sentry_sdk.integrations import Integration
-from sentry_sdk.integrations.argv import ArgvIntegration
 from sentry_sdk.integrations.fastapi import FastApiIntegration
 from sentry_sdk.integrations.starlette import StarletteIntegration
 from sentry_sdk.tracing import Transaction, TransactionSource
@@ -68,19 +67,6 @@ def request_integrations(settings: Settings) -> list[Integration]:
         StarletteIntegration(transaction_style="url"),
         FastApiIntegration(transaction_style="url"),
     ]
-
-
-def disabled_integrations(settings: Settings) -> list[Integration]:
-    """Integrations the SDK must not enable although it would by default.
-
-    Starlette/FastAPI are installed, so `auto_enabling_integrations` would turn them on next
-    to our middleware. Argv copies the worker's command line into every event and
-    transaction: constant, useless for a web service, and serialized each time.
-    """
-    disabled: list[Integration] = [ArgvIntegration()]
-    if lean_path(settings):
-        disabled += [StarletteIntegration(), FastApiIntegration()]
-    return disabled
 
 
 def install_request_middleware(app: FastAPI, settings: Settings) -> None:

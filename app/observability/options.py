@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import sentry_sdk
+from sentry_sdk.integrations import Integration
+from sentry_sdk.integrations.argv import ArgvIntegration
 from sentry_sdk.integrations.boto3 import Boto3Integration
 from sentry_sdk.integrations.logging import LoggingIntegration, ignore_logger
 
@@ -19,7 +21,7 @@ from app.core.config import Settings
 from app.core.ratelimit import RateLimiter
 from app.observability import _sdk_private as sdk
 from app.observability import filters, transport
-from app.observability.asgi import disabled_integrations, request_integrations
+from app.observability.asgi import request_integrations
 from app.observability.budgets import Budgets
 from app.observability.integration import CoachIntegration
 from app.observability.sampling import TracesSampler
@@ -67,10 +69,6 @@ def build_integration(settings: Settings) -> CoachIntegration:
 
 def sdk_options(settings: Settings, integration: CoachIntegration) -> dict[str, Any]:
     """Every keyword argument of sentry_sdk.init."""
-    # Imported here, not at the top: it imports `openai`, a third of the app's import time,
-    # which a process with Sentry off never needs (app.clients.openai_client).
-    from sentry_sdk.integrations.openai import OpenAIIntegration
-
     return {
         "dsn": settings.sentry_dsn.get_secret_value() if settings.sentry_dsn else None,
         "environment": settings.environment,
@@ -91,10 +89,16 @@ def sdk_options(settings: Settings, integration: CoachIntegration) -> dict[str, 
             # Error events from logs come from the log handler of `log_correlation` instead,
             # which runs before the log line is written, so the line can carry the event id.
             LoggingIntegration(level=logging.INFO, event_level=None),
-            OpenAIIntegration(include_prompts=settings.sentry_send_ai_prompts),
-            Boto3Integration(),
+            *client_integrations(settings),
         ],
-        "disabled_integrations": disabled_integrations(settings),
+        # Only the integrations listed here: the SDK would otherwise import every library
+        # it knows of that is installed, `openai` included (a third of the app's import
+        # time) in a process that has no OpenAI key, and enable Starlette/FastAPI next to
+        # our middleware.
+        "auto_enabling_integrations": False,
+        # Argv copies the worker's command line into every event and transaction: constant,
+        # useless for a web service, and serialized each time.
+        "disabled_integrations": [ArgvIntegration()],
         "before_send": filters.before_send_filter,
         "before_send_transaction": filters.before_send_transaction_filter,
         "spotlight": settings.spotlight_url or False,
@@ -104,6 +108,26 @@ def sdk_options(settings: Settings, integration: CoachIntegration) -> dict[str, 
         ),
         **integration.budgets.sdk_options(),
     }
+
+
+def client_integrations(settings: Settings) -> list[Integration]:
+    """The SDK's integrations for the clients this process uses: S3 always, OpenAI (and the
+    HTTP client under it) when OPENAI_API_KEY is set, Redis when REDIS_URL is set."""
+    integrations: list[Integration] = [Boto3Integration()]
+    if settings.openai_api_key is not None:
+        # Imported only here: they import `openai` and `httpx2` (app.clients.openai_client).
+        from sentry_sdk.integrations.httpx2 import Httpx2Integration
+        from sentry_sdk.integrations.openai import OpenAIIntegration
+
+        integrations += [
+            OpenAIIntegration(include_prompts=settings.sentry_send_ai_prompts),
+            Httpx2Integration(),
+        ]
+    if settings.redis_url is not None:
+        from sentry_sdk.integrations.redis import RedisIntegration
+
+        integrations.append(RedisIntegration())
+    return integrations
 
 
 def data_collection(settings: Settings, scrub_terms: tuple[str, ...]) -> dict[str, Any]:

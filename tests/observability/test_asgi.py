@@ -111,23 +111,30 @@ def test_user_context_never_bleeds_across_concurrent_requests(
 
 
 def test_outgoing_http_calls_carry_the_request_trace(client_factory, sentry_inbox, httpserver):
-    """What the OpenAI and S3 clients rely on: the SDK's HTTP integrations see our trace."""
+    """What the OpenAI client relies on: the SDK's httpx2 integration sees our trace.
+
+    It is enabled with the OpenAI key: no key, no OpenAI calls, and no integration either.
+    """
+    import httpx2
     from fastapi.testclient import TestClient
 
     from app.observability.asgi import install_request_middleware
     from tests.support.settings import make_settings
 
-    client_factory(sentry_dsn=sentry_inbox.dsn, sentry_traces_sample_rate=1.0)  # Sentry on
+    sentry_on = {
+        "sentry_dsn": sentry_inbox.dsn,
+        "sentry_traces_sample_rate": 1.0,
+        "openai_api_key": "sk-test-outgoing-trace",
+    }
+    client_factory(**sentry_on)
     httpserver.expect_request("/upstream").respond_with_json({"ok": True})
     upstream = FastAPI()
 
     @upstream.get("/calls/{name}")
     def call_out(name: str) -> dict:
-        return httpx.get(httpserver.url_for("/upstream"), timeout=5).json()
+        return httpx2.get(httpserver.url_for("/upstream"), timeout=5).json()
 
-    install_request_middleware(
-        upstream, make_settings(sentry_dsn=sentry_inbox.dsn, sentry_traces_sample_rate=1.0)
-    )
+    install_request_middleware(upstream, make_settings(**sentry_on))
     with TestClient(upstream) as client:
         incoming = {"sentry-trace": f"{TRACE_ID}-{PARENT_SPAN_ID}-1"}
         response = client.get("/calls/x", headers=incoming)

@@ -12,9 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-import boto3
-from botocore.config import Config
-
 from app.core import sentry
 from app.core.config import Settings
 
@@ -139,6 +136,11 @@ def build_storage(settings: Settings) -> Storage:
     """S3 when S3_BUCKET is set, else the local folder LOCAL_STORAGE_DIR."""
     if not settings.s3_bucket:
         return LocalStorage(settings.local_storage_dir)
+    # Imported only here: boto3 and botocore cost a process up to 80 ms to import, and most
+    # (local storage, migrations, one-off commands) never call S3.
+    import boto3
+    from botocore.config import Config
+
     config = Config(
         connect_timeout=5,
         read_timeout=30,

@@ -13,7 +13,6 @@ from typing import Any
 import sentry_sdk
 from sentry_sdk.integrations import Integration
 from sentry_sdk.integrations.argv import ArgvIntegration
-from sentry_sdk.integrations.boto3 import Boto3Integration
 from sentry_sdk.integrations.logging import LoggingIntegration, ignore_logger
 
 from app import __version__
@@ -111,11 +110,15 @@ def sdk_options(settings: Settings, integration: CoachIntegration) -> dict[str, 
 
 
 def client_integrations(settings: Settings) -> list[Integration]:
-    """The SDK's integrations for the clients this process uses: S3 always, OpenAI (and the
-    HTTP client under it) when OPENAI_API_KEY is set, Redis when REDIS_URL is set."""
-    integrations: list[Integration] = [Boto3Integration()]
+    """The SDK's integrations for the clients this process uses: S3 when S3_BUCKET is set,
+    OpenAI (and the HTTP client under it) when OPENAI_API_KEY is set, Redis when REDIS_URL
+    is set. Each is imported only then: each imports its library."""
+    integrations: list[Integration] = []
+    if settings.s3_bucket:
+        from sentry_sdk.integrations.boto3 import Boto3Integration
+
+        integrations.append(Boto3Integration())
     if settings.openai_api_key is not None:
-        # Imported only here: they import `openai` and `httpx2` (app.clients.openai_client).
         from sentry_sdk.integrations.httpx2 import Httpx2Integration
         from sentry_sdk.integrations.openai import OpenAIIntegration
 

@@ -4,10 +4,9 @@ The event carries the user (from the request scope), tags `service` and `operati
 upstream status code and request id in extra; the client's 502/504 carries its event id.
 """
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, ReadTimeoutError
 
 from app.core import sentry
 from app.core.errors import UpstreamError, UpstreamTimeout
@@ -46,12 +45,21 @@ def s3_call(operation: str) -> Iterator[None]:
     """Turn an S3 failure inside the block into one Sentry event and a 502/504."""
     try:
         yield
-    except (BotoCoreError, ClientError) as exc:
+    except _s3_errors() as exc:
         raise s3_failure(exc, operation=operation) from exc
+
+
+def _s3_errors() -> tuple[type[Exception], ...]:
+    """botocore's error types, or none when it was never imported: then no S3 call was made
+    (S3_BUCKET unset), and botocore stays unloaded (app.clients.storage)."""
+    exceptions = sys.modules.get("botocore.exceptions")
+    return (exceptions.BotoCoreError, exceptions.ClientError) if exceptions else ()
 
 
 def s3_failure(exc: Exception, *, operation: str) -> UpstreamError:
     """Report a failed S3 call; return the error to raise to the client."""
+    from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
+
     response = getattr(exc, "response", None) or {}
     metadata = response.get("ResponseMetadata", {})
     extra = {

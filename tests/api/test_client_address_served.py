@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from scripts.fakes.served_app import _wait_until_ready, sqlite_database
+from scripts.fakes.served_app import sqlite_database, wait_until_ready
 from scripts.fakes.sick_sentry import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +31,7 @@ def test_the_start_command_counts_spoofed_forwarded_for_as_one_client(tmp_path):
     server = subprocess.Popen(command, cwd=tmp_path, env=env, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"
-        _wait_until_ready(base, server)
+        wait_until_ready(base, server)
         statuses = [
             httpx.get(
                 f"{base}/sentry-debug", headers={"X-Forwarded-For": f"198.51.100.{n}"}

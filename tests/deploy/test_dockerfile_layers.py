@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from scripts.fakes.served_app import _wait_until_ready, sqlite_database
+from scripts.fakes.served_app import sqlite_database, wait_until_ready
 from scripts.fakes.sick_sentry import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +42,7 @@ def test_web_concurrency_sets_the_number_of_uvicorn_workers(tmp_path):
     cmd[-1] = cmd[-1].replace("0.0.0.0", "127.0.0.1")  # loopback only, outside a container
     server = subprocess.Popen(cmd, cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
     try:
-        _wait_until_ready(f"http://127.0.0.1:{port}", server)
+        wait_until_ready(f"http://127.0.0.1:{port}", server)
     finally:
         server.send_signal(signal.SIGTERM)
         _, stderr = server.communicate(timeout=30)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from scripts.fakes.served_app import _wait_until_ready
+from scripts.fakes.served_app import wait_until_ready
 from scripts.fakes.sick_sentry import free_port
 from tests.support.settings import TEST_SECRET_KEY
 
@@ -47,7 +47,7 @@ def served(env: dict[str, str], workdir: Path, name: str = "app") -> Iterator[Se
         )
     server = Served(f"http://127.0.0.1:{port}", process, stderr_path)
     try:
-        _wait_until_ready(server.base_url, process)
+        wait_until_ready(server.base_url, process)
         yield server
     finally:
         if process.poll() is None:

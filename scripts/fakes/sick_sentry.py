@@ -74,7 +74,9 @@ class SickSentry:
         else:
             self._server = _Server(mode)
             self.port = self._server.server_address[1]
-            threading.Thread(target=self._server.serve_forever, daemon=True).start()
+            # shutdown() waits for the loop's next poll: 0.5 s by default, for every stop.
+            serve = self._server.serve_forever
+            threading.Thread(target=serve, kwargs={"poll_interval": 0.02}, daemon=True).start()
 
     @property
     def dsn(self) -> str:

@@ -22,12 +22,27 @@ FAKE_AWS_SECRET = "fake-aws-secret-9876543210zyxwvu"
 OPENAI_TIMEOUT = 0.5
 
 
+class QuickStopHTTPServer(HTTPServer):
+    """pytest-httpserver's server, whose stop() returns at once: its loop polled every 0.5 s,
+    and each stop waited for the next poll."""
+
+    def thread_target(self) -> None:
+        assert self.server is not None
+        self.server.serve_forever(poll_interval=0.02)
+
+
 def local_http_server() -> Iterator[HTTPServer]:
     """A threaded HTTP server on a free loopback port, for fakes of external services."""
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server = QuickStopHTTPServer(host="127.0.0.1", port=0, threaded=True)
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def make_httpserver() -> Iterator[HTTPServer]:
+    """The server behind pytest-httpserver's `httpserver` fixture: ours, quick to stop."""
+    yield from local_http_server()
 
 
 @pytest.fixture(scope="session")

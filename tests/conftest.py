@@ -44,7 +44,7 @@ def is_app_variable(name: str) -> bool:
     return upper.startswith(APP_VARIABLE_PREFIXES) or upper in APP_VARIABLES
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:  # noqa: ARG001
+def pytest_collection_finish(session: pytest.Session) -> None:
     """Take what collection loaded (the app, sentry-sdk, hypothesis, schemathesis) out of the
     garbage collector's sight: each full collection scanned it all again, 0.3 s at a time. On
     two workers, time in the collector went from 9.8 to 7.4 s."""

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.core.db import Base
+from scripts.fakes.served_app import sqlite_database
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -71,11 +72,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file with the app's empty tables, built once and copied for each test (a copy
     costs 0.2 ms; building the tables, 15 ms)."""
-    path = tmp_path_factory.mktemp("template") / "app.db"
-    engine = create_engine(f"sqlite:///{path}")
-    Base.metadata.create_all(engine)
-    engine.dispose()
-    return path
+    url = sqlite_database(tmp_path_factory.getbasetemp() / "sqlite-template")
+    return Path(make_url(url).database)
 
 
 @pytest.fixture

@@ -2,14 +2,12 @@
 
 import os
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from scripts.fakes.served_app import wait_until_ready
+from scripts.fakes.served_app import Uvicorn, wait_until_ready
 from scripts.fakes.sick_sentry import free_port
 from tests.support.settings import TEST_SECRET_KEY
 
@@ -19,7 +17,7 @@ class Served:
     """A running server: its address and process; `stop()` sends SIGTERM and waits."""
 
     base_url: str
-    process: subprocess.Popen
+    process: Uvicorn
     stderr_path: Path
 
     def stop(self, timeout: float = 60) -> int:
@@ -37,14 +35,12 @@ def served(env: dict[str, str], workdir: Path, name: str = "app") -> Iterator[Se
     """`uvicorn app.main:app` with only `env` (and a test SECRET_KEY), cwd `workdir`."""
     port = free_port()
     stderr_path = workdir / f"{name}.stderr.log"
-    with stderr_path.open("w") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port)],
-            env={"PATH": os.environ.get("PATH", ""), "SECRET_KEY": TEST_SECRET_KEY, **env},
-            cwd=workdir,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
+    process = Uvicorn(
+        ["--port", str(port)],
+        env={"PATH": os.environ.get("PATH", ""), "SECRET_KEY": TEST_SECRET_KEY, **env},
+        cwd=workdir,
+        stderr=stderr_path,
+    )
     server = Served(f"http://127.0.0.1:{port}", process, stderr_path)
     try:
         wait_until_ready(server.base_url, process)

@@ -19,7 +19,7 @@ from scripts.fakes.served_app import ROUND, Run, serve_and_drive, sqlite_databas
 from scripts.fakes.sick_sentry import SickSentry
 
 SICK_MODES = ("hang", "slow", "ratelimit", "error500", "refused")
-SHUTDOWN_TIMEOUT_S = 2.0
+SHUTDOWN_TIMEOUT_S = 1.0
 SHUTDOWN_MARGIN_S = 3.0  # generous: interpreter exit and uvicorn's own shutdown on a busy box
 ROUNDS = 3
 QUEUE_SIZE = 6  # small, so that 3 rounds overflow it while Sentry does not answer

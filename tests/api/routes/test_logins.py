@@ -80,7 +80,8 @@ def test_refreshing_never_extends_the_login(client):
     _register(client)
     tokens = _login(client)
     first_exp = jwt.decode(tokens["refresh_token"], options={"verify_signature": False})["exp"]
-    time.sleep(1.1)  # `exp` counts seconds: a sliding expiry would now be a second later
+    # `exp` counts whole seconds: from the next one on, a sliding expiry would be later.
+    time.sleep(1.01 - time.time() % 1)
     for _ in range(3):
         tokens = _refresh(client, tokens).json()
     last_exp = jwt.decode(tokens["refresh_token"], options={"verify_signature": False})["exp"]

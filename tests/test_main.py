@@ -2,29 +2,24 @@
 
 import os
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+
+from scripts.fakes.forked import run_python
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = {"openai", "boto3"}
 
 
 def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Import the app the way uvicorn does, in a fresh process: of the app's variables, only
+    """Import the app the way uvicorn does, in a new process: of the app's variables, only
     `env` is set (conftest has cleared the shell's)."""
-    return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            f"import app.main as m, sys; m.app; print(sorted({CLIENTS} & set(sys.modules)))",
-        ],
+    return run_python(
+        ["-c", f"import app.main as m, sys; m.app; print(sorted({CLIENTS} & set(sys.modules)))"],
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": "sqlite:///:memory:", **env},
-        capture_output=True,
-        text=True,
         timeout=60,
     )
 

@@ -1,6 +1,5 @@
 """The real service under uvicorn, in a subprocess, driven over HTTP and stopped with SIGTERM."""
 
-import multiprocessing
 import os
 import signal
 import statistics
@@ -15,6 +14,7 @@ import httpx
 from sqlalchemy import create_engine
 
 from app.core.db import Base
+from scripts.fakes.forked import PythonProcess
 from scripts.fakes.sick_sentry import free_port
 
 # One round of what users do: traced successes and failures, a 500 among them.
@@ -58,63 +58,12 @@ class Run:
         return statistics.median(self.latencies_ms)
 
 
-class Uvicorn:
-    """`uvicorn app.main:app ARGS` in a child process, with a Popen's pid, poll, wait, signals.
-
-    The child comes from a forkserver that has already imported the app's libraries, so each
-    server starts in milliseconds instead of a second of imports. It still gets only `env`, its
-    own cwd and stderr, and builds the app (settings, Sentry, engine) itself, as a new process
-    would: app.main builds nothing on import.
-    """
-
-    _context = multiprocessing.get_context("forkserver")
-    _context.set_forkserver_preload(["app.main", "uvicorn.main"])
-
-    def __init__(self, args: list[str], env: dict[str, str], cwd: Path, stderr: Path) -> None:
-        self._process = self._context.Process(
-            target=_run_uvicorn, args=(args, env, str(cwd), str(stderr)), daemon=True
-        )
-        self._process.start()
-        self.pid = self._process.pid
-
-    @property
-    def returncode(self) -> int | None:
-        return self._process.exitcode
-
-    def poll(self) -> int | None:
-        return self._process.exitcode
-
-    def wait(self, timeout: float | None = None) -> int:
-        self._process.join(timeout)
-        if self._process.exitcode is None:
-            raise subprocess.TimeoutExpired("uvicorn", timeout or 0)
-        return self._process.exitcode
-
-    def send_signal(self, signum: int) -> None:
-        os.kill(self.pid, signum)
-
-    def kill(self) -> None:
-        self._process.kill()
-
-
-def _run_uvicorn(args: list[str], env: dict[str, str], cwd: str, stderr: str) -> None:
-    os.chdir(cwd)
-    os.environ.clear()
-    os.environ.update(env)
-    with open(stderr, "w") as err, open(os.devnull, "w") as out:
-        os.dup2(err.fileno(), 2)
-        os.dup2(out.fileno(), 1)
-    import uvicorn.main
-
-    uvicorn.main.main(["app.main:app", *args])
-
-
 @contextmanager
-def served(env: dict[str, str], workdir: Path) -> Iterator[tuple[str, Uvicorn]]:
+def served(env: dict[str, str], workdir: Path) -> Iterator[tuple[str, PythonProcess]]:
     """The app under uvicorn with `env`, ready to serve; yields its base URL and process."""
     port = free_port()
-    process = Uvicorn(
-        ["--host", "127.0.0.1", "--port", str(port)],
+    process = PythonProcess(
+        ["-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
         env={"PATH": os.environ.get("PATH", ""), "SECRET_KEY": SECRET_KEY, **env},
         cwd=workdir,
         stderr=workdir / "stderr.log",
@@ -170,7 +119,7 @@ def _status_kb(pid: int, field: str) -> int | None:
     return int(line.split()[1]) if line else None
 
 
-def wait_until_ready(base: str, process: subprocess.Popen | Uvicorn) -> None:
+def wait_until_ready(base: str, process: subprocess.Popen | PythonProcess) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     # One client for all the polls: each new client loads the CA bundle (about 20 ms of CPU).
     with httpx.Client(timeout=1) as client:

@@ -3,13 +3,13 @@ and the migrations in agreement, on every backend."""
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from app.core.db import Base
+from scripts.fakes.forked import run_python
 
 pytestmark = pytest.mark.both_backends
 
@@ -18,14 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _alembic(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SENTRY_", "RAILWAY_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "alembic", *args],
-        cwd=ROOT,
-        env={**env, "DATABASE_URL": database_url},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_python(["-m", "alembic", *args], cwd=ROOT, env={**env, "DATABASE_URL": database_url})
 
 
 def _empty(database_url: str) -> None:

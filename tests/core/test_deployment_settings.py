@@ -2,8 +2,6 @@
 URLs platforms hand out work as given."""
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from app.core.config import ConfigError
 from app.main import create_app
+from scripts.fakes.forked import run_python
 from tests.support.audio import wav_bytes
 from tests.support.auth import register_and_login
 from tests.support.settings import TEST_SECRET_KEY, make_settings
@@ -31,14 +30,8 @@ def test_start_up_without_database_url_fails_with_one_line_naming_it(tmp_path):
         "SECRET_KEY": TEST_SECRET_KEY,
         "LOCAL_STORAGE_DIR": str(tmp_path / "recordings"),
     }
-    result = subprocess.run(
-        [sys.executable, "-c", "import app.main as m; m.app"],
-        cwd=tmp_path,  # no .env there
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    # cwd: no .env there
+    result = run_python(["-c", "import app.main as m; m.app"], env=env, cwd=tmp_path, timeout=60)
     assert result.returncode == 1
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("Configuration error:")

@@ -1,13 +1,12 @@
 """A sentry-sdk release that renames or changes a private name never breaks the service.
 
-Each case runs in a fresh interpreter that changes the installed sentry-sdk (not our code)
+Each case runs in a new process that changes the installed sentry-sdk (not our code)
 before the app is imported, the way a new release would, then serves real requests. The three
-interpreters run once, at the same time, and send to one inbox.
+processes run once, at the same time, and send to one inbox.
 """
 
 import json
-import subprocess
-import sys
+import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from app.core.db import Base
+from scripts.fakes.forked import run_python
 from tests.support.fakes import local_http_server
 from tests.support.sentry_inbox import SentryInbox
 from tests.support.settings import TEST_SECRET_KEY
@@ -70,9 +70,7 @@ def _serve(sdk_change: str, dsn: str, tmp_path: Path) -> dict:
     script = SERVE.format(
         sdk_change=sdk_change, secret=TEST_SECRET_KEY, database_url=database_url, dsn=dsn
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    result = run_python(["-c", script], cwd=ROOT, env=dict(os.environ))
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -85,7 +83,7 @@ def inbox() -> Iterator[SentryInbox]:
 
 @pytest.fixture(scope="module")
 def served(inbox: SentryInbox, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
-    """What each interpreter answered and logged, by the name of its sdk change."""
+    """What each process answered and logged, by the name of its sdk change."""
     with ThreadPoolExecutor(max_workers=len(CHANGES)) as pool:
         futures = {
             name: pool.submit(_serve, change, inbox.dsn, tmp_path_factory.mktemp(name))

@@ -7,7 +7,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from scripts.fakes.served_app import Uvicorn, wait_until_ready
+from scripts.fakes.forked import PythonProcess
+from scripts.fakes.served_app import wait_until_ready
 from scripts.fakes.sick_sentry import free_port
 from tests.support.settings import TEST_SECRET_KEY
 
@@ -17,7 +18,7 @@ class Served:
     """A running server: its address and process; `stop()` sends SIGTERM and waits."""
 
     base_url: str
-    process: Uvicorn
+    process: PythonProcess
     stderr_path: Path
 
     def stop(self, timeout: float = 60) -> int:
@@ -35,8 +36,8 @@ def served(env: dict[str, str], workdir: Path, name: str = "app") -> Iterator[Se
     """`uvicorn app.main:app` with only `env` (and a test SECRET_KEY), cwd `workdir`."""
     port = free_port()
     stderr_path = workdir / f"{name}.stderr.log"
-    process = Uvicorn(
-        ["--port", str(port)],
+    process = PythonProcess(
+        ["-m", "uvicorn", "app.main:app", "--port", str(port)],
         env={"PATH": os.environ.get("PATH", ""), "SECRET_KEY": TEST_SECRET_KEY, **env},
         cwd=workdir,
         stderr=stderr_path,

@@ -12,6 +12,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from app import __version__
 from app.api.body_limit import MULTIPART_OVERHEAD, BodyLimit, BodyLimits, Limit
 from app.api.errors import install_error_handlers
+from app.api.responses import document_error_body
 from app.api.routes import auth, ops, recordings, sessions, users
 from app.api.security_headers import SecurityHeaders
 from app.api.server_errors import keep_connection_after_500
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
     )
+    document_error_body(app)
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)

@@ -5,6 +5,9 @@ must be documented: its status, its body's schema, its content type. The one del
 is /sentry-debug's, which documents it.
 """
 
+import json
+import re
+
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
@@ -66,6 +69,13 @@ def test_every_answer_is_documented_and_none_is_a_server_error(case, signed_in):
     request.read()  # a multipart upload is a stream; the checks read the request back
     response = client.send(request)
     case.validate_response(response, checks=checks)
+
+
+def test_every_schema_the_document_refers_to_is_in_it():
+    # Error responses refer to ErrorBody by name; the app adds its schema to the components.
+    referred = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(schema.raw_schema)))
+    assert "ErrorBody" in referred
+    assert referred <= set(schema.raw_schema["components"]["schemas"])
 
 
 def test_sentry_debug_documents_its_500_and_429_and_no_success():

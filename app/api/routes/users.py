@@ -10,9 +10,9 @@ from app.api.deps import (
     SessionDep,
     StorageDep,
 )
-from app.api.responses import BODY_ERRORS, errors
+from app.api.responses import BODY_ERRORS, error_response, errors
 from app.models import User
-from app.schemas import ErrorBody, PasswordChange, UserRead
+from app.schemas import PasswordChange, UserRead
 from app.services import users
 
 router = APIRouter(prefix="/users", tags=["users"], responses=errors(401))
@@ -51,12 +51,7 @@ def change_password(
 @router.delete(
     "/me",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={
-        503: {
-            "model": ErrorBody,
-            "description": "Storage failed part-way; the account is kept: retry",
-        }
-    },
+    responses={503: error_response("Storage failed part-way; the account is kept: retry")},
 )
 def delete_me(user: CurrentUser, db: SessionDep, storage: StorageDep) -> None:
     users.delete(db, storage, user=user)

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine
 
+from app import models  # noqa: F401 - registers the tables on Base.metadata
 from app.core.db import Base
 from scripts.fakes.forked import PythonProcess
 from scripts.fakes.sick_sentry import free_port

@@ -1,10 +1,9 @@
 """The suite is hermetic: variables exported in a developer's shell do not reach the tests."""
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
+from scripts.fakes.forked import run_python
 from scripts.fakes.sick_sentry import SickSentry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,9 +24,8 @@ def test_sentry_off_tests_stay_off_with_a_dsn_exported_in_the_shell():
             "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
             "OPENAI_API_KEY": "sk-from-the-shell",
         }
-        result = subprocess.run(
+        result = run_python(
             [
-                sys.executable,
                 "-m",
                 "pytest",
                 "-q",
@@ -41,9 +39,6 @@ def test_sentry_off_tests_stay_off_with_a_dsn_exported_in_the_shell():
             ],
             cwd=ROOT,
             env=shell,
-            capture_output=True,
-            text=True,
-            timeout=120,
         )
         assert result.returncode == 0, result.stdout[-3000:]
         assert "2 passed" in result.stdout

@@ -86,8 +86,8 @@ def parallel(extra: list[str]) -> list[str]:
     """One pytest-xdist worker per core and one more, a whole file per worker at a time (module
     fixtures, such as the served apps of observability/test_transport.py, start once). A third
     of the workers' time is spent waiting for servers, subprocesses and sleeps, which the extra
-    worker fills: on two cores, 3 workers finished in a median 57 s where 2 took 63. Passing
-    `-n` or `-p no:xdist` chooses otherwise."""
+    worker fills: on two cores, over six interleaved pairs of runs, 3 workers took a median 58 s
+    and 2 took 62. Passing `-n` or `-p no:xdist` chooses otherwise."""
     chosen = any(arg.startswith(("-n", "--numprocesses")) or arg == "no:xdist" for arg in extra)
     workers = (os.cpu_count() or 1) + 1
     return [] if chosen else ["-n", str(workers), "--dist", "loadfile"]

@@ -78,3 +78,19 @@ def test_sampler_rules():
     assert rate("/api/v1/sessions") == 0.5
     assert rate("/other") == 0.25
     assert sampler({}) == 0.25
+
+
+def test_requests_the_sampler_leaves_out_are_counted_in_a_client_report(
+    client_factory, sentry_inbox
+):
+    client = client_factory(sentry_dsn=sentry_inbox.dsn, sentry_traces_sample_rate=0.0)
+    for _ in range(3):
+        client.get("/api/v1/users/me")
+
+    sentry_inbox.transactions()  # flushes: the client report goes with the flush
+    discarded = [
+        (entry["reason"], entry["category"], entry["quantity"])
+        for report in sentry_inbox.items("client_report")
+        for entry in report.get("discarded_events", [])
+    ]
+    assert discarded == [("sample_rate", "transaction", 3)]

@@ -5,6 +5,7 @@ brotli. The inbox decodes them with the SDK's own envelope parser, so the tests 
 events exactly as Sentry would.
 """
 
+import json
 import re
 import threading
 import time
@@ -13,7 +14,7 @@ from typing import Any
 
 import sentry_sdk
 from pytest_httpserver import HTTPServer
-from sentry_sdk.envelope import Envelope
+from sentry_sdk.envelope import Envelope, Item
 from werkzeug import Request, Response
 
 from scripts.fakes.encoding import decode_body
@@ -24,6 +25,16 @@ Responder = Callable[[Request], Response]
 
 def _accepted(_request: Request) -> Response:
     return Response('{"id":"ok"}', status=200, content_type="application/json")
+
+
+def _json(item: Item) -> Any:
+    # The SDK's parser decodes events and transactions; other JSON items (sessions, client
+    # reports) stay bytes.
+    if item.payload.json is not None:
+        return item.payload.json
+    if item.headers.get("content_type") == "application/json":
+        return json.loads(item.payload.get_bytes())
+    return None
 
 
 class SentryInbox:
@@ -57,12 +68,13 @@ class SentryInbox:
     def items(self, item_type: str) -> list[dict[str, Any]]:
         with self._lock:
             envelopes = list(self.envelopes)
-        return [
-            item.payload.json
+        payloads = [
+            _json(item)
             for envelope in envelopes
             for item in envelope.items
-            if item.type == item_type and item.payload.json is not None
+            if item.type == item_type
         ]
+        return [payload for payload in payloads if payload is not None]
 
     def events(self) -> list[dict[str, Any]]:
         """Error and message events, after flushing the SDK's queue."""

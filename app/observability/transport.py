@@ -47,6 +47,7 @@ OUTAGE_REASONS = frozenset(
     {"queue_overflow", "network_error", "send_error", "ratelimit_backoff", "backpressure"}
 )
 LOG_INTERVAL_S = 60.0
+SAMPLED_OUT = "sample_rate"  # the SDK's reason for a transaction the sampler did not keep
 SHUTDOWN_LOSS = "shutdown_flush"
 ERRORS, OTHERS = "errors", "others"
 
@@ -197,6 +198,11 @@ class ResilientTransport(TransportHooks, HttpTransport):
         *,
         quantity: int = 1,
     ) -> None:
+        if reason == SAMPLED_OUT:
+            # Not sent by choice, on nine requests in ten: the client report counts it, and it
+            # is no loss for the outage log (the bookkeeping below cost every request 1-2 us).
+            super().record_lost_event(reason, data_category, item, quantity=quantity)
+            return
         category = item.data_category if item is not None else data_category
         ours = self._reason(reason)  # the client report keeps the SDK's own
         with self._drop_lock:

@@ -133,7 +133,12 @@ class SentryRequestMiddleware:
                 session = release_health.start(isolation, client)
                 try:
                     if transaction is None:
-                        await _run(self.app, scope, receive, send)
+                        # Not through `_run`: one coroutine less for every untraced request.
+                        try:
+                            await self.app(scope, receive, send)
+                        except Exception as exc:
+                            _report_unhandled(exc)
+                            raise
                     else:
                         await _run_traced(self.app, scope, receive, send, transaction)
                 finally:
@@ -195,19 +200,24 @@ async def _run(app: Any, scope: dict[str, Any], receive: Any, send: Any) -> None
     try:
         await app(scope, receive, send)
     except Exception as exc:
-        if hasattr(exc, EVENT_ID_ATTR):
-            # The 500 handler already reported it (or the storm cap dropped it). Building the
-            # event again (frames, locals, source lines: ~10 ms) only for DedupeIntegration
-            # to drop it would double the cost of every 500.
-            raise
-        with capture_internal_exceptions():
-            event, hint = event_from_exception(
-                exc,
-                client_options=sentry_sdk.get_client().options,
-                mechanism={"type": "asgi", "handled": False},
-            )
-            sentry_sdk.capture_event(event, hint=hint)
+        _report_unhandled(exc)
         raise
+
+
+def _report_unhandled(exc: Exception) -> None:
+    """An exception that left the app unreported (the 500 handler reports the rest)."""
+    if hasattr(exc, EVENT_ID_ATTR):
+        # The 500 handler already reported it (or the storm cap dropped it). Building the
+        # event again (frames, locals, source lines: ~10 ms) only for DedupeIntegration to
+        # drop it would double the cost of every 500.
+        return
+    with capture_internal_exceptions():
+        event, hint = event_from_exception(
+            exc,
+            client_options=sentry_sdk.get_client().options,
+            mechanism={"type": "asgi", "handled": False},
+        )
+        sentry_sdk.capture_event(event, hint=hint)
 
 
 def _warn_once(message: str) -> None:

@@ -6,6 +6,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from app.observability.asgi import SentryRequestMiddleware
 from tests.support.auth import register_and_login
 from tests.support.database import drop_session_tables
 
@@ -147,3 +148,32 @@ def test_outgoing_http_calls_carry_the_request_trace(client_factory, sentry_inbo
     assert transaction["transaction"] == "/calls/{name}"
     [http_span] = [s for s in transaction["spans"] if s["op"] == "http.client"]
     assert request.headers["sentry-trace"].split("-")[1] == http_span["span_id"]
+
+
+@pytest.mark.parametrize("rate", [0.0, 1.0], ids=["untraced", "traced"])
+def test_an_exception_escaping_every_handler_is_reported_once_as_unhandled(
+    client_factory, sentry_inbox, rate
+):
+    client_factory(sentry_dsn=sentry_inbox.dsn, sentry_traces_sample_rate=rate)  # Sentry on
+
+    async def escaping(scope, receive, send):  # raised outside the app's 500 handler
+        raise RuntimeError("escaped every handler")
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        pass
+
+    scope = {"type": "http", "method": "GET", "path": "/outside", "raw_path": b"/outside",
+             "query_string": b"", "headers": [], "scheme": "http", "http_version": "1.1",
+             "server": ("testserver", 80), "client": ("127.0.0.1", 1), "root_path": ""}  # fmt: skip
+    with pytest.raises(RuntimeError):
+        asyncio.run(SentryRequestMiddleware(escaping)(scope, receive, send))
+
+    [event] = sentry_inbox.events()
+    [exception] = event["exception"]["values"]
+    assert (exception["type"], exception["mechanism"]) == (
+        "RuntimeError",
+        {"type": "asgi", "handled": False},
+    )

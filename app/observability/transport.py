@@ -200,7 +200,8 @@ class ResilientTransport(TransportHooks, HttpTransport):
     ) -> None:
         if reason == SAMPLED_OUT:
             # Not sent by choice, on nine requests in ten: the client report counts it, and it
-            # is no loss for the outage log (the bookkeeping below cost every request 1-2 us).
+            # is no loss for the outage log (the bookkeeping below cost each unsampled request
+            # about 4k instructions).
             super().record_lost_event(reason, data_category, item, quantity=quantity)
             return
         category = item.data_category if item is not None else data_category

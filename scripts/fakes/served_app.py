@@ -60,14 +60,18 @@ class Run:
 
 
 @contextmanager
-def served(env: dict[str, str], workdir: Path) -> Iterator[tuple[str, PythonProcess]]:
-    """The app under uvicorn with `env`, ready to serve; yields its base URL and process."""
+def served(
+    env: dict[str, str], workdir: Path, stderr: Path | None = None
+) -> Iterator[tuple[str, PythonProcess]]:
+    """The app under uvicorn with `env` (and a SECRET_KEY unless `env` has one), cwd `workdir`,
+    ready to serve; yields its base URL and process. Its stderr goes to `workdir/stderr.log`
+    unless `stderr` names another file."""
     port = free_port()
     process = PythonProcess(
         ["-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
         env={"PATH": os.environ.get("PATH", ""), "SECRET_KEY": SECRET_KEY, **env},
         cwd=workdir,
-        stderr=workdir / "stderr.log",
+        stderr=stderr or workdir / "stderr.log",
     )
     try:
         base = f"http://127.0.0.1:{port}"

@@ -13,13 +13,13 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-import sentry_sdk
 from sentry_sdk.integrations import Integration
 from sentry_sdk.scope import add_global_event_processor
 
 from app.observability import _sdk_private as sdk
 from app.observability.budgets import Budgets
 from app.observability.copies import not_ours
+from app.observability.per_client import PerClient
 from app.observability.request_data import current_route
 from app.observability.sampling import TracesSampler
 from app.observability.scrubbing import Scrubber
@@ -81,9 +81,14 @@ class CoachIntegration(Integration):
         return {k: v for k, v in user.items() if k in fields or k not in USER_IDENTITY_FIELDS}
 
 
+_current: PerClient[CoachIntegration] = PerClient(
+    lambda client: client.get_integration(CoachIntegration)
+)
+
+
 def current() -> CoachIntegration | None:
     """The integration of the active client; None when Sentry is off."""
-    return sentry_sdk.get_client().get_integration(CoachIntegration)
+    return _current.get()
 
 
 def remember_event_id(error: BaseException | None, event_id: str | None) -> None:

@@ -23,13 +23,14 @@ from typing import Any
 import sentry_sdk
 from sentry_sdk.integrations import Integration
 from sentry_sdk.integrations.sqlalchemy import SqlalchemyIntegration
-from sentry_sdk.utils import capture_internal_exceptions, parse_version
+from sentry_sdk.utils import capture_internal_exception, parse_version
 from sqlalchemy import __version__ as SQLALCHEMY_VERSION
 from sqlalchemy.engine import Engine
 from sqlalchemy.event import listen
 
 from app.observability import _sdk_private as sdk
 from app.observability import deferred
+from app.observability.per_client import PerClient
 
 
 def sql_integration() -> Integration:
@@ -51,35 +52,45 @@ class LeanSqlalchemyIntegration(SqlalchemyIntegration):
 
 
 def _do_execute(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
-    return _observed(
+    if not _in_sampled_span():
+        _breadcrumb(cursor, statement, False)
+        return False
+    return _traced(
         cursor, statement, parameters, context, False,
         lambda: context.dialect.do_execute(cursor, statement, parameters, context),
     )  # fmt: skip
 
 
 def _do_executemany(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
-    return _observed(
+    if not _in_sampled_span():
+        _breadcrumb(cursor, statement, True)
+        return False
+    return _traced(
         cursor, statement, parameters, context, True,
         lambda: context.dialect.do_executemany(cursor, statement, parameters, context),
     )  # fmt: skip
 
 
 def _do_execute_no_params(cursor: Any, statement: str, context: Any) -> bool:
-    return _observed(
+    if not _in_sampled_span():
+        _breadcrumb(cursor, statement, False)
+        return False
+    return _traced(
         cursor, statement, None, context, False,
         lambda: context.dialect.do_execute_no_params(cursor, statement, context),
     )  # fmt: skip
 
 
-def _observed(
+def _in_sampled_span() -> bool:
+    span = sentry_sdk.get_current_scope().span  # what sentry_sdk.get_current_span() returns
+    return span is not None and bool(span.sampled)
+
+
+def _traced(
     cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool,
     execute: Callable[[], Any],
 ) -> bool:  # fmt: skip
-    """True when the statement ran here (inside its span), False to let SQLAlchemy run it."""
-    span = sentry_sdk.get_current_span()
-    if span is None or not span.sampled:
-        _breadcrumb(cursor, statement, executemany)
-        return False
+    """Run the statement inside its span (the SDK's own hooks); True: SQLAlchemy must not."""
     connection = context.root_connection
     sdk.sql_before_cursor_execute(connection, cursor, statement, parameters, context, executemany)
     execute()  # an error reaches the SDK's handle_error, which closes the span as failed
@@ -87,12 +98,20 @@ def _observed(
     return True
 
 
+# Whether the active client has the SQLAlchemy integration (another client may not).
+_integration_on = PerClient(
+    lambda client: client.get_integration(SqlalchemyIntegration) is not None
+)
+
+
 def _breadcrumb(cursor: Any, statement: str, executemany: bool) -> None:
-    if sentry_sdk.get_client().get_integration(SqlalchemyIntegration) is None:
+    if not _integration_on.get():
         return
     # The breadcrumb record_sql_queries would add (parameters are never collected here:
     # data_collection.database_query_data is off).
-    with capture_internal_exceptions():
+    try:
         data = {"db.executemany": True} if executemany else {}
         message = sdk.format_sql(cursor, statement)
         deferred.add_breadcrumb(message, "query", data)
+    except Exception as exc:  # capture_internal_exceptions(), without its three calls per query
+        capture_internal_exception((type(exc), exc, exc.__traceback__))

@@ -46,6 +46,7 @@ from app.observability.request_data import (
     route_template,
     serving,
 )
+from app.observability.sampling import TracesSampler
 
 OP_HTTP_SERVER = "http.server"
 ORIGIN = "auto.http.lean_asgi"
@@ -116,21 +117,26 @@ class SentryRequestMiddleware:
     turned into a 500.
     """
 
-    __slots__ = ("app",)
+    __slots__ = ("_plan", "app")
 
     def __init__(self, app: Any) -> None:
         self.app = app
+        self._plan: _ClientPlan | None = None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         client = sentry_sdk.get_client()
         if scope["type"] != "http" or not client.is_active():
             await self.app(scope, receive, send)
             return
+        plan = self._plan
+        if plan is None or plan.client is not client:
+            plan = self._plan = _ClientPlan(client)
         token = serving(scope)
         try:
-            with sentry_sdk.isolation_scope() as isolation:
-                receive, transaction, record = _prepare(isolation, scope, receive, client)
-                session = release_health.start(isolation, client)
+            isolation, scope_tokens = sdk.enter_request_scopes(client)
+            try:
+                receive, transaction, record = _prepare(isolation, scope, receive, plan)
+                session = plan.sessions.start(isolation)
                 try:
                     if transaction is None:
                         # Not through `_run`: one coroutine less for every untraced request.
@@ -142,28 +148,53 @@ class SentryRequestMiddleware:
                     else:
                         await _run_traced(self.app, scope, receive, send, transaction)
                 finally:
-                    with capture_internal_exceptions():
-                        release_health.end(isolation, client, session)
+                    plan.sessions.end(isolation, session)
                     if record is not None:
                         deferred.end(record)
+            finally:
+                sdk.exit_request_scopes(scope_tokens)
         finally:
             done_serving(token)
 
 
-def _prepare(isolation: Any, scope: dict[str, Any], receive: Any, client: Any) -> Any:
+class _ClientPlan:
+    """What the request path reads from a client's options, read once per client.
+
+    Options are fixed when `sentry_sdk.init` builds the client (new options, new client), so
+    a plan keyed on the client never goes stale.
+    """
+
+    __slots__ = ("body_limit", "client", "options", "our_sampler", "sampler", "sessions", "tracing")
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.options = client.options
+        self.tracing = has_tracing_enabled(client.options)
+        sampler = client.options.get("traces_sampler")
+        self.sampler = sampler if callable(sampler) else None
+        self.our_sampler = isinstance(sampler, TracesSampler)
+        self.body_limit = body_limit(client.options)
+        self.sessions = release_health.RequestSessions(client)
+
+
+def _prepare(isolation: Any, scope: dict[str, Any], receive: Any, plan: _ClientPlan) -> Any:
     """The request's scope set up; returns the receive to use, a sampled transaction and the
     token of the request's record of breadcrumbs and user (None when set-up failed)."""
     record = None
     try:
         isolation.clear_breadcrumbs()
-        record = deferred.start(isolation, client.options)
+        record = deferred.start(isolation, plan.options)
         tap = None
-        limit = body_limit(client.options) if scope["method"] in BODY_METHODS else 0
-        if limit:
-            tap = BodyTap(receive, limit)
+        if plan.body_limit and scope["method"] in BODY_METHODS:
+            tap = BodyTap(receive, plan.body_limit)
         isolation.add_event_processor(RequestProcessor(scope, tap))
-        isolation.generate_propagation_context(_trace_headers(scope))
-        return tap or receive, _sampled_transaction(isolation, scope, client), record
+        incoming = _trace_headers(scope)
+        if incoming:
+            isolation.generate_propagation_context(incoming)
+        else:
+            isolation.set_new_propagation_context()  # a new trace, without parsing nothing
+        transaction = _sampled_transaction(isolation, scope, plan) if plan.tracing else None
+        return tap or receive, transaction, record
     except Exception:
         _warn_once("Sentry request set-up failed; serving requests without it")
         return receive, None, record
@@ -238,14 +269,12 @@ def _trace_headers(scope: dict[str, Any]) -> dict[str, str]:
     return found
 
 
-def _sampled_transaction(isolation: Any, scope: dict[str, Any], client: Any) -> Any:
+def _sampled_transaction(isolation: Any, scope: dict[str, Any], plan: _ClientPlan) -> Any:
     """A transaction for this request if it is sampled, else None (nothing built)."""
-    options = client.options
-    if not has_tracing_enabled(options):
-        return None
+    client = plan.client
     context = sdk.propagation_context(isolation)
-    rate = _sample_rate(options, scope, context.parent_sampled)
-    if client.monitor:
+    rate = _sample_rate(plan, scope, context.parent_sampled)
+    if rate > 0 and client.monitor:  # (a rate of 0 stays 0: no need to ask the monitor)
         rate /= 2**client.monitor.downsample_factor
     # The same dice the SDK rolls: the incoming sample_rand, else one derived from the trace id.
     if rate <= 0 or (rate < 1 and sdk.sample_rand(context) >= rate):
@@ -265,18 +294,20 @@ def _sampled_transaction(isolation: Any, scope: dict[str, Any], client: Any) -> 
     )
 
 
-def _sample_rate(options: dict[str, Any], scope: dict[str, Any], parent_sampled: Any) -> float:
-    sampler = options.get("traces_sampler")
-    if not callable(sampler):
-        rate = parent_sampled if parent_sampled is not None else options["traces_sample_rate"]
+def _sample_rate(plan: _ClientPlan, scope: dict[str, Any], parent_sampled: Any) -> float:
+    sampler = plan.sampler
+    if sampler is None:
+        rate = parent_sampled if parent_sampled is not None else plan.options["traces_sample_rate"]
         return float(rate or 0.0)
-    # The keys the SDK's own ASGI integration passes, which our traces_sampler reads.
-    context = {
-        "transaction_context": {"op": OP_HTTP_SERVER, "name": scope["path"]},
-        "parent_sampled": parent_sampled,
-        "asgi_scope": scope,
-    }
     try:
+        if plan.our_sampler:
+            return sampler.for_request(scope["path"], scope["method"], parent_sampled)
+        # The keys the SDK's own ASGI integration passes, which a traces_sampler may read.
+        context = {
+            "transaction_context": {"op": OP_HTTP_SERVER, "name": scope["path"]},
+            "parent_sampled": parent_sampled,
+            "asgi_scope": scope,
+        }
         return float(sampler(context) or 0.0)
     except Exception:
         sdk_logger.warning("[Tracing] traces_sampler raised; unsampling trace", exc_info=True)

@@ -13,53 +13,77 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sentry_sdk.session import Session
-from sentry_sdk.utils import capture_internal_exceptions
+from sentry_sdk.utils import capture_internal_exception
 
 from app.observability import _sdk_private as sdk
-
-_NO_SID = None  # never sent: aggregates carry counts, not session ids
 
 
 class RequestSession(Session):
     """A request-mode session with only what its aggregate reads set up front."""
 
-    def __init__(self, *, release: str | None, environment: str | None) -> None:
-        # Session.__init__ is skipped on purpose (uuid4 and update()); every attribute it
-        # sets is set here, so the SDK's own methods (update on an error, to_json) still work.
+    # Session.__init__ is skipped on purpose (uuid4 and update()). Every attribute it sets
+    # exists, so the SDK's own methods (update on an error, to_json) still work; those that a
+    # request never changes are class attributes, set once, and `update()` shadows them on the
+    # instance when an error marks the session.
+    sid = None  # never sent: aggregates carry counts, not session ids
+    did = None
+    duration = None
+    user_agent = None
+    ip_address = None
+    session_mode = "request"
+    status = "ok"
+    errors = 0
+
+    def __init__(self, release: str | None, environment: str | None, attrs: dict) -> None:
         started = datetime.now(UTC)
-        self.sid = _NO_SID
-        self.did = None
         self.started = started
         self.timestamp = started
-        self.status = "ok"
         self.release = release
         self.environment = environment
-        self.duration = None
-        self.user_agent = None
-        self.ip_address = None
-        self.session_mode = "request"
-        self.errors = 0
+        self._attrs = attrs
+
+    def get_json_attrs(self, with_user_info: bool | None = True) -> Any:
+        # The aggregate's key, the same for every request of a client (a request-mode session
+        # has no user info to add).
+        return dict(self._attrs)
 
 
-def start(isolation: Any, client: Any) -> RequestSession | None:
-    """A session for this request on its isolation scope, if session tracking is on (None if
-    not, or if this SDK release broke something it relies on: the request is served anyway)."""
-    with capture_internal_exceptions():
-        if not sdk.session_tracking_enabled(isolation):
-            return None
+class RequestSessions:
+    """Starts and ends the request sessions of one client (its options read once)."""
+
+    __slots__ = ("attrs", "auto", "client", "environment", "release")
+
+    def __init__(self, client: Any) -> None:
         options = client.options
-        release, environment = options.get("release"), options.get("environment")
-        session = RequestSession(release=release, environment=environment)
-        sdk.set_scope_session(isolation, session)
-        return session
-    return None
+        self.client = client
+        self.auto = bool(options.get("auto_session_tracking", False))
+        self.release = options.get("release")
+        self.environment = options.get("environment")
+        self.attrs = Session(release=self.release, environment=self.environment).get_json_attrs(
+            with_user_info=False
+        )
 
+    def start(self, isolation: Any) -> RequestSession | None:
+        """A session for this request on its isolation scope, if session tracking is on (None
+        if not, or if this SDK release broke something it relies on: the request is served)."""
+        try:
+            if not sdk.session_tracking_enabled(isolation, self.auto):
+                return None
+            session = RequestSession(self.release, self.environment, self.attrs)
+            sdk.set_scope_session(isolation, session)
+            return session
+        except Exception as exc:  # the SDK's capture_internal_exceptions(), without its calls
+            capture_internal_exception((type(exc), exc, exc.__traceback__))
+            return None
 
-def end(isolation: Any, client: Any, session: RequestSession | None) -> None:
-    """Close the request's session and hand it to the SDK's aggregates."""
-    if session is None:
-        return
-    sdk.set_scope_session(isolation, None)
-    if session.status == "ok":
-        session.status = "exited"
-    client.capture_session(session)
+    def end(self, isolation: Any, session: RequestSession | None) -> None:
+        """Close the request's session and hand it to the SDK's aggregates."""
+        if session is None:
+            return
+        try:
+            sdk.set_scope_session(isolation, None)
+            if session.status == "ok":
+                session.status = "exited"
+            self.client.capture_session(session)
+        except Exception as exc:
+            capture_internal_exception((type(exc), exc, exc.__traceback__))

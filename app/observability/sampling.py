@@ -27,12 +27,19 @@ class TracesSampler:
 
     def __call__(self, sampling_context: Mapping[str, Any]) -> float:
         scope = sampling_context.get("asgi_scope") or {}
-        path = scope.get("path") or ""
+        return self.for_request(
+            scope.get("path") or "",
+            str(scope.get("method") or ""),
+            sampling_context.get("parent_sampled"),
+        )
+
+    def for_request(self, path: str, method: str, parent_sampled: bool | None) -> float:
+        """The rate for one request: what `__call__` answers, without a sampling context
+        to build (the lean request path calls it directly)."""
         if path in UNTRACED_PATHS or path.startswith("/docs/"):
             return 0.0
-        if str(scope.get("method") or "").upper() in UNTRACED_METHODS:
+        if method.upper() in UNTRACED_METHODS:
             return 0.0
-        parent_sampled = sampling_context.get("parent_sampled")
         if parent_sampled is not None:
             return 1.0 if parent_sampled else 0.0
         return self.rate_for(path)

@@ -35,6 +35,8 @@ check_minimum_version = _resolve("sentry_sdk.integrations", "_check_minimum_vers
 sql_before_cursor_execute = _resolve("sentry_sdk.integrations.sqlalchemy", "_before_cursor_execute")
 sql_after_cursor_execute = _resolve("sentry_sdk.integrations.sqlalchemy", "_after_cursor_execute")
 sql_handle_error = _resolve("sentry_sdk.integrations.sqlalchemy", "_handle_error")
+SDK_INFO = _resolve("sentry_sdk.client", "SDK_INFO")
+format_timestamp = _resolve("sentry_sdk.utils", "format_timestamp")
 _current_scope_var = _resolve("sentry_sdk.scope", "_current_scope")
 _isolation_scope_var = _resolve("sentry_sdk.scope", "_isolation_scope")
 
@@ -246,6 +248,15 @@ def exit_request_scopes(tokens: tuple[Any, Any]) -> None:
         _current_scope_var.reset(current_token)
     finally:
         _isolation_scope_var.reset(isolation_token)
+
+
+def sdk_info(client: Any) -> dict[str, Any] | None:
+    """The `sdk` part of an event, as `_prepare_event` builds it (None if this SDK lacks it)."""
+    if SDK_INFO is None:
+        return None
+    info = dict(SDK_INFO)  # read at event time: integrations may rename the SDK at set-up
+    info["integrations"] = sorted(client.integrations.keys())
+    return info
 
 
 def session_tracking_enabled(scope: Any, auto_session_tracking: bool) -> bool:

@@ -37,6 +37,7 @@ from app.core.config import Settings
 from app.observability import _sdk_private as sdk
 from app.observability import deferred, release_health
 from app.observability.integration import EVENT_ID_ATTR
+from app.observability.plain_parts import PlainParts
 from app.observability.request_data import (
     BODY_METHODS,
     BodyTap,
@@ -164,7 +165,16 @@ class _ClientPlan:
     a plan keyed on the client never goes stale.
     """
 
-    __slots__ = ("body_limit", "client", "options", "our_sampler", "sampler", "sessions", "tracing")
+    __slots__ = (
+        "body_limit",
+        "client",
+        "options",
+        "our_sampler",
+        "plain_parts",
+        "sampler",
+        "sessions",
+        "tracing",
+    )
 
     def __init__(self, client: Any) -> None:
         self.client = client
@@ -175,6 +185,7 @@ class _ClientPlan:
         self.our_sampler = isinstance(sampler, TracesSampler)
         self.body_limit = body_limit(client.options)
         self.sessions = release_health.RequestSessions(client)
+        self.plain_parts = PlainParts(client)
 
 
 def _prepare(isolation: Any, scope: dict[str, Any], receive: Any, plan: _ClientPlan) -> Any:
@@ -194,6 +205,9 @@ def _prepare(isolation: Any, scope: dict[str, Any], receive: Any, plan: _ClientP
         else:
             isolation.set_new_propagation_context()  # a new trace, without parsing nothing
         transaction = _sampled_transaction(isolation, scope, plan) if plan.tracing else None
+        if transaction is not None:
+            # The last processor: the request's current scope's run after all the others.
+            sentry_sdk.get_current_scope().add_event_processor(plan.plain_parts)
         return tap or receive, transaction, record
     except Exception:
         _warn_once("Sentry request set-up failed; serving requests without it")

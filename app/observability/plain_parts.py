@@ -17,6 +17,7 @@ whole part to the serializer, unchanged. before_send_transaction (scrubbing, bud
 sees the same event as before.
 """
 
+import contextlib
 import math
 from datetime import datetime
 from typing import Any
@@ -80,10 +81,8 @@ class PlainParts:
         if event.get("sdk") is None:
             info = sdk.sdk_info(self.client)  # what _prepare_event would add
             if info is not None:
-                try:
+                with contextlib.suppress(_NotPlain):  # else _prepare_event adds it
                     event["sdk"] = PlainDict(self._plain(info, 0, self.max_length))
-                except _NotPlain:
-                    pass  # _prepare_event adds it
         return event
 
     def _span(self, span: Any) -> dict[str, Any]:
@@ -128,7 +127,13 @@ class PlainParts:
             for key, item in value.items():
                 if type(key) is not str:
                     raise _NotPlain
-                plain[key] = self._plain(item, depth + 1, max_length)
+                # Short strings and None inline: most values, without a call each.
+                if item is None or (
+                    type(item) is str and (max_length is None or len(item) * 4 <= max_length)
+                ):
+                    plain[key] = item
+                else:
+                    plain[key] = self._plain(item, depth + 1, max_length)
             return plain
         if kind is list or kind is tuple:
             return [self._plain(item, depth + 1, max_length) for item in value]

@@ -36,6 +36,11 @@ _COUNTER_WORD = "tokens"
 # mangle `password = ...` statements in the stack trace.
 _SOURCE_KEYS = frozenset({"context_line", "pre_context", "post_context"})
 _MAX_DEPTH = 64
+# Texts found clean are remembered (the same SQL, URLs, header values and span names come
+# back in every transaction), up to this many of up to this length; a text with a secret in
+# it never is, so the memo holds nothing the events may not.
+_CLEAN_TEXTS = 4096
+_CLEAN_TEXT_LENGTH = 2048
 # Fields the SDK itself fills with ids, timestamps and constants, by position in a transaction
 # (never from user data: ids are generated or come from a validated sentry-trace header). The
 # full walk would leave them as they are, only slowly: a hex id or a timestamp has four digits
@@ -88,6 +93,7 @@ class Scrubber:
         self._long = tuple(field for field in self.fields if len(field) > _SHORT)
         self._short = frozenset(field for field in self.fields if len(field) <= _SHORT)
         self._cache: dict[str, frozenset[str]] = {}
+        self._clean: set[str] = set()
 
     def matches(self, key: str) -> frozenset[str]:
         """The sensitive words found in `key` (cached: keys repeat across events)."""
@@ -142,8 +148,16 @@ class Scrubber:
 
     def scrub_text(self, text: str) -> str:
         """Free text with secret-shaped parts and `name=value` secrets replaced."""
-        if not text:
+        if not text or text in self._clean:
             return text
+        scrubbed = self._scrub_text(text)
+        if scrubbed == text and len(text) <= _CLEAN_TEXT_LENGTH:
+            if len(self._clean) >= _CLEAN_TEXTS:
+                self._clean.clear()  # one-off texts (ids, messages) filled it: start again
+            self._clean.add(text)
+        return scrubbed
+
+    def _scrub_text(self, text: str) -> str:
         text = self._scrub_plain(text)
         if "%" in text or "+" in text:
             # URL-encoded text (the SDK re-encodes query strings): look again, decoded.

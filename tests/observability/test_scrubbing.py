@@ -197,3 +197,17 @@ def test_transaction_scrub_matches_the_full_walk(spans, extra):
     for chosen in (scrubber, Scrubber(extra_fields=["trace", "stamp"])):
         event = _transaction(spans, extra)
         assert chosen.scrub_transaction(event) == chosen.scrub_event(event)
+
+
+def test_a_text_scrubs_the_same_every_time_and_only_clean_texts_are_remembered():
+    scrubber = Scrubber()
+    clean = "SELECT users.id FROM users WHERE users.id = ?"
+    token = jwt.encode({"sub": "memo"}, "k" * 32, algorithm="HS256")
+    secret = f"GET /reset?token={token}"
+
+    first = [scrubber.scrub_text(clean), scrubber.scrub_text(secret)]
+    again = [scrubber.scrub_text(clean), scrubber.scrub_text(secret)]
+
+    assert first == again == [clean, "GET /reset?token=[Filtered]"]
+    assert clean in scrubber._clean
+    assert not any(token in text for text in scrubber._clean)

@@ -8,11 +8,13 @@ SQLAlchemy) instead of building on a name that is gone.
 """
 
 import logging
+import sys
 from copy import deepcopy
 from typing import Any
 
 import sentry_sdk
 from sentry_sdk.scope import Scope
+from sentry_sdk.utils import capture_internal_exception
 
 logger = logging.getLogger(__name__)
 
@@ -243,11 +245,16 @@ fork_scope = _lean_copy if lean_scope_fork else _sdk_copy
 
 def exit_request_scopes(tokens: tuple[Any, Any]) -> None:
     """Restore the scopes that were current before `enter_request_scopes`."""
+    # As the SDK's isolation_scope() does: a failed reset is logged, never raised.
     current_token, isolation_token = tokens
     try:
         _current_scope_var.reset(current_token)
-    finally:
+    except (LookupError, ValueError):
+        capture_internal_exception(sys.exc_info())
+    try:
         _isolation_scope_var.reset(isolation_token)
+    except (LookupError, ValueError):
+        capture_internal_exception(sys.exc_info())
 
 
 def sdk_info(client: Any) -> dict[str, Any] | None:

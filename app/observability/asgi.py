@@ -9,6 +9,8 @@ for every request, sampled or not. This middleware does the same job with less w
 - the sampling decision first (through the configured `traces_sampler`), and a transaction
   only for a sampled request, named after the matched route template;
 - request data (and a bounded copy of the body) attached only when an event is sent;
+- a sampled transaction's plain parts handed to the SDK's serializer already in JSON form
+  (`plain_parts`);
 - the request's breadcrumbs and user kept on its own record (`deferred`), turned into
   event data only for an event that is sent;
 - an exception that escapes captured once: not again when the 500 handler already
@@ -129,32 +131,35 @@ class SentryRequestMiddleware:
         if scope["type"] != "http" or not client.is_active():
             await self.app(scope, receive, send)
             return
-        plan = self._plan
-        if plan is None or plan.client is not client:
-            plan = self._plan = _ClientPlan(client)
+        try:
+            plan = self._plan
+            if plan is None or plan.client is not client:
+                plan = self._plan = _ClientPlan(client)
+            isolation, scope_tokens = sdk.enter_request_scopes(client)
+        except Exception:
+            _warn_once("Sentry request set-up failed; serving requests without it")
+            await self.app(scope, receive, send)
+            return
         token = serving(scope)
         try:
-            isolation, scope_tokens = sdk.enter_request_scopes(client)
+            receive, transaction, record = _prepare(isolation, scope, receive, plan)
+            session = plan.sessions.start(isolation)
             try:
-                receive, transaction, record = _prepare(isolation, scope, receive, plan)
-                session = plan.sessions.start(isolation)
-                try:
-                    if transaction is None:
-                        # Not through `_run`: one coroutine less for every untraced request.
-                        try:
-                            await self.app(scope, receive, send)
-                        except Exception as exc:
-                            _report_unhandled(exc)
-                            raise
-                    else:
-                        await _run_traced(self.app, scope, receive, send, transaction)
-                finally:
-                    plan.sessions.end(isolation, session)
-                    if record is not None:
-                        deferred.end(record)
+                if transaction is None:
+                    # Not through `_run`: one coroutine less for every untraced request.
+                    try:
+                        await self.app(scope, receive, send)
+                    except Exception as exc:
+                        _report_unhandled(exc)
+                        raise
+                else:
+                    await _run_traced(self.app, scope, receive, send, transaction)
             finally:
-                sdk.exit_request_scopes(scope_tokens)
+                plan.sessions.end(isolation, session)
+                if record is not None:
+                    deferred.end(record)
         finally:
+            sdk.exit_request_scopes(scope_tokens)  # never raises
             done_serving(token)
 
 
@@ -203,10 +208,11 @@ def _prepare(isolation: Any, scope: dict[str, Any], receive: Any, plan: _ClientP
         if incoming:
             isolation.generate_propagation_context(incoming)
         else:
-            isolation.set_new_propagation_context()  # a new trace, without parsing nothing
+            isolation.set_new_propagation_context()  # no incoming trace: nothing to parse
         transaction = _sampled_transaction(isolation, scope, plan) if plan.tracing else None
         if transaction is not None:
-            # The last processor: the request's current scope's run after all the others.
+            # The current scope's processors run after all the others: its parts made plain
+            # last, once every processor has added its data.
             sentry_sdk.get_current_scope().add_event_processor(plan.plain_parts)
         return tap or receive, transaction, record
     except Exception:

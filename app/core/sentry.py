@@ -198,7 +198,7 @@ def add_breadcrumb(
     data: Mapping[str, Any] | None = None,
 ) -> None:
     """Record a step that explains a later error."""
-    if not _active():
+    if deferred.current() is None and not _active():  # (a request's record: Sentry is on)
         return
     deferred.add_breadcrumb(message, category, dict(data or {}), level)
 

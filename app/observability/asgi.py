@@ -29,6 +29,7 @@ import sentry_sdk
 from fastapi import FastAPI
 from sentry_sdk.integrations import Integration
 from sentry_sdk.integrations.fastapi import FastApiIntegration
+from sentry_sdk.integrations.sqlalchemy import SqlalchemyIntegration
 from sentry_sdk.integrations.starlette import StarletteIntegration
 from sentry_sdk.tracing import Transaction, TransactionSource
 from sentry_sdk.tracing_utils import has_tracing_enabled
@@ -38,7 +39,7 @@ from sentry_sdk.utils import logger as sdk_logger
 from app.core.config import Settings
 from app.observability import _sdk_private as sdk
 from app.observability import deferred, release_health
-from app.observability.integration import EVENT_ID_ATTR
+from app.observability.integration import EVENT_ID_ATTR, CoachIntegration
 from app.observability.plain_parts import PlainParts
 from app.observability.request_data import (
     BODY_METHODS,
@@ -176,6 +177,7 @@ class _ClientPlan:
         "options",
         "our_sampler",
         "plain_parts",
+        "record",
         "sampler",
         "sessions",
         "tracing",
@@ -191,6 +193,11 @@ class _ClientPlan:
         self.body_limit = body_limit(client.options)
         self.sessions = release_health.RequestSessions(client)
         self.plain_parts = PlainParts(client)
+        self.record = deferred.RecordSettings(
+            client,
+            client.get_integration(CoachIntegration),
+            query_breadcrumbs=client.get_integration(SqlalchemyIntegration) is not None,
+        )
 
 
 def _prepare(isolation: Any, scope: dict[str, Any], receive: Any, plan: _ClientPlan) -> Any:
@@ -199,7 +206,7 @@ def _prepare(isolation: Any, scope: dict[str, Any], receive: Any, plan: _ClientP
     record = None
     try:
         isolation.clear_breadcrumbs()
-        record = deferred.start(isolation, plan.options)
+        record = deferred.start(isolation, plan.record)
         tap = None
         if plan.body_limit and scope["method"] in BODY_METHODS:
             tap = BodyTap(receive, plan.body_limit)

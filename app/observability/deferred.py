@@ -27,16 +27,29 @@ from sentry_sdk.utils import capture_internal_exceptions
 _record: ContextVar["RequestRecord | None"] = ContextVar("genai_coach_request_record", default=None)
 
 
+class RecordSettings:
+    """What the records of one client's requests share, read from the client once."""
+
+    __slots__ = ("before_breadcrumb", "integration", "max_breadcrumbs", "query_breadcrumbs")
+
+    def __init__(self, client: Any, integration: Any, *, query_breadcrumbs: bool) -> None:
+        options = client.options
+        self.max_breadcrumbs = options.get("max_breadcrumbs", DEFAULT_MAX_BREADCRUMBS)
+        self.before_breadcrumb = options.get("before_breadcrumb")
+        # Our CoachIntegration of this client, for the hooks that run during the request.
+        self.integration = integration
+        self.query_breadcrumbs = query_breadcrumbs
+
+
 class RequestRecord:
     """One request's breadcrumbs and user; the event processor that adds them to its events."""
 
-    __slots__ = ("before_breadcrumb", "crumbs", "max_breadcrumbs", "user")
+    __slots__ = ("crumbs", "settings", "user")
 
-    def __init__(self, options: dict[str, Any]) -> None:
-        self.max_breadcrumbs = options.get("max_breadcrumbs", DEFAULT_MAX_BREADCRUMBS)
-        self.before_breadcrumb = options.get("before_breadcrumb")
+    def __init__(self, settings: RecordSettings) -> None:
+        self.settings = settings
         # (timestamp, category, message, data, level); the oldest go first, as in the SDK.
-        self.crumbs: deque[tuple] = deque(maxlen=self.max_breadcrumbs)
+        self.crumbs: deque[tuple] = deque(maxlen=settings.max_breadcrumbs)
         self.user: dict[str, Any] | None = None
 
     def __call__(self, event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
@@ -57,7 +70,7 @@ class RequestRecord:
         # A crumb without a comparable timestamp: they stay in the order they came in.
         with contextlib.suppress(KeyError, TypeError):
             values.sort(key=lambda crumb: crumb["timestamp"])
-        del values[: -self.max_breadcrumbs or len(values)]
+        del values[: -self.settings.max_breadcrumbs or len(values)]
 
     def _materialized(self) -> list[dict[str, Any]]:
         crumbs = []
@@ -71,18 +84,24 @@ class RequestRecord:
             }
             if level is not None:
                 crumb["level"] = level
-            if self.before_breadcrumb is not None:
-                crumb = self.before_breadcrumb(crumb, {})
+            before_breadcrumb = self.settings.before_breadcrumb
+            if before_breadcrumb is not None:
+                crumb = before_breadcrumb(crumb, {})
             if crumb is not None:
                 crumbs.append(crumb)
         return crumbs
 
 
-def start(isolation: Any, options: dict[str, Any]) -> Any:
+def start(isolation: Any, settings: RecordSettings) -> Any:
     """Give the request a record on its isolation scope; returns the token `end` takes."""
-    record = RequestRecord(options)
+    record = RequestRecord(settings)
     isolation.add_event_processor(record)
     return _record.set(record)
+
+
+def current() -> RequestRecord | None:
+    """The record of the request being served on the lean path; None anywhere else."""
+    return _record.get()
 
 
 def end(token: Any) -> None:

@@ -17,6 +17,7 @@ from sentry_sdk.integrations import Integration
 from sentry_sdk.scope import add_global_event_processor
 
 from app.observability import _sdk_private as sdk
+from app.observability import deferred
 from app.observability.budgets import Budgets
 from app.observability.copies import not_ours
 from app.observability.per_client import PerClient
@@ -88,6 +89,9 @@ _current: PerClient[CoachIntegration] = PerClient(
 
 def current() -> CoachIntegration | None:
     """The integration of the active client; None when Sentry is off."""
+    record = deferred.current()
+    if record is not None:  # in a request: the record knows, without asking the client
+        return record.settings.integration
     return _current.get()
 
 

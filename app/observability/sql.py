@@ -105,7 +105,8 @@ _integration_on = PerClient(
 
 
 def _breadcrumb(cursor: Any, statement: str, executemany: bool) -> None:
-    if not _integration_on.get():
+    record = deferred.current()
+    if not (record.settings.query_breadcrumbs if record is not None else _integration_on.get()):
         return
     # The breadcrumb record_sql_queries would add (parameters are never collected here:
     # data_collection.database_query_data is off).

@@ -9,6 +9,7 @@ errors, started, release, environment) and skips the rest; the SDK still owns th
 the error marking (`capture_event` updates the scope's session) and the flushing.
 """
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,25 +34,32 @@ class RequestSession(Session):
     session_mode = "request"
     status = "ok"
     errors = 0
+    # Shadows Session's property (`_minute_trunc(started)`, a datetime.replace per request):
+    # the aggregate's bucket, computed once per minute by RequestSessions.
+    truncated_started = None
 
-    def __init__(self, release: str | None, environment: str | None, attrs: dict) -> None:
-        started = datetime.now(UTC)
-        self.started = started
-        self.timestamp = started
+    def __init__(
+        self, minute: datetime, release: str | None, environment: str | None, attrs: dict
+    ) -> None:
+        # Request-mode sessions only ever leave the process counted in their minute's bucket,
+        # so the minute is all the session keeps of its start.
+        self.started = minute
+        self.timestamp = minute
+        self.truncated_started = minute
         self.release = release
         self.environment = environment
         self._attrs = attrs
 
     def get_json_attrs(self, with_user_info: bool | None = True) -> Any:
         # The aggregate's key, the same for every request of a client (a request-mode session
-        # has no user info to add).
-        return dict(self._attrs)
+        # has no user info to add); the SDK only reads it.
+        return self._attrs
 
 
 class RequestSessions:
     """Starts and ends the request sessions of one client (its options read once)."""
 
-    __slots__ = ("attrs", "auto", "client", "environment", "release")
+    __slots__ = ("_minute", "attrs", "auto", "client", "environment", "release")
 
     def __init__(self, client: Any) -> None:
         options = client.options
@@ -62,6 +70,7 @@ class RequestSessions:
         self.attrs = Session(release=self.release, environment=self.environment).get_json_attrs(
             with_user_info=False
         )
+        self._minute: tuple[float, datetime] = (0.0, datetime.fromtimestamp(0, UTC))
 
     def start(self, isolation: Any) -> RequestSession | None:
         """A session for this request on its isolation scope, if session tracking is on (None
@@ -69,12 +78,23 @@ class RequestSessions:
         try:
             if not sdk.session_tracking_enabled(isolation, self.auto):
                 return None
-            session = RequestSession(self.release, self.environment, self.attrs)
+            minute = self._this_minute()
+            session = RequestSession(minute, self.release, self.environment, self.attrs)
             sdk.set_scope_session(isolation, session)
             return session
         except Exception as exc:  # the SDK's capture_internal_exceptions(), without its calls
             capture_internal_exception((type(exc), exc, exc.__traceback__))
             return None
+
+    def _this_minute(self) -> datetime:
+        """The start of the current minute, in UTC (one datetime built per minute)."""
+        now = time.time()
+        start, minute = self._minute
+        if not start <= now < start + 60:
+            start = now - now % 60
+            minute = datetime.fromtimestamp(start, UTC)
+            self._minute = (start, minute)
+        return minute
 
     def end(self, isolation: Any, session: RequestSession | None) -> None:
         """Close the request's session and hand it to the SDK's aggregates."""

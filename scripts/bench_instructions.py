@@ -14,6 +14,11 @@ time (a cache miss costs more than an add), so use this to compare two trees or 
 configurations of one change, and scripts/bench.py for the throughput itself. Sampled
 configurations (traces 0.1) count whichever requests the dice pick: compare them over many
 requests, or prefer traces 0 or 1.
+
+Callgrind runs the process 50 to 100 times slower, so the SDK's background threads (session
+flusher, transport, health monitor), which wake up on a clock, not per request, get 50 to 100
+times their real share of each request. `--by-thread` counts each thread on its own: the
+event loop, the threadpool thread that runs the route, and the background threads apart.
 """
 
 import argparse
@@ -61,8 +66,9 @@ def _say_and_wait(said: str, awaited: str) -> None:
         pass
 
 
-def count(config: str, endpoint: str, requests: int, out_dir: Path) -> int:
-    """Instructions per request of one configuration (its own process under callgrind)."""
+def count(config: str, endpoint: str, requests: int, out_dir: Path) -> list[int]:
+    """Instructions per request of one configuration (its own process under callgrind), per
+    thread in the order the threads started (the event loop's first)."""
     out = out_dir / f"callgrind.{config}.out"
     process = subprocess.Popen(
         [
@@ -70,6 +76,7 @@ def count(config: str, endpoint: str, requests: int, out_dir: Path) -> int:
             "--tool=callgrind",
             "--cache-sim=no",
             "--instr-atstart=no",
+            "--separate-threads=yes",
             f"--callgrind-out-file={out}",
             sys.executable,
             __file__,
@@ -96,9 +103,10 @@ def count(config: str, endpoint: str, requests: int, out_dir: Path) -> int:
     subprocess.run(["callgrind_control", "-d", str(process.pid)], check=True, capture_output=True)
     _send(process, "exit")
     process.wait(timeout=600)
-    # The dump taken on request holds the counted part; the one at exit holds nothing more.
-    dump = sorted(out_dir.glob(f"callgrind.{config}.out.*"))[0]
-    return _totals(dump) // requests
+    # The dumps taken on request (`.out.1-<thread>`) hold the counted part; those at exit
+    # hold nothing more.
+    dumps = sorted(out_dir.glob(f"callgrind.{config}.out.1-*"))
+    return [_totals(dump) // requests for dump in dumps]
 
 
 def _expect(process: subprocess.Popen, word: str) -> None:
@@ -127,6 +135,9 @@ def main() -> None:
     parser.add_argument("--configs", default="off,errors-only", help="the first is the baseline")
     parser.add_argument("--endpoint", default="GET /api/v1/users/me", choices=list(ENDPOINTS))
     parser.add_argument("--requests", type=int, default=200, help="counted requests (200)")
+    parser.add_argument(
+        "--by-thread", action="store_true", help="also each thread's instructions per request"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -140,12 +151,18 @@ def main() -> None:
         counts = {
             name: count(name, args.endpoint, args.requests, Path(out_dir)) for name in configs
         }
-    base = counts[configs[0]]
+    totals = {name: sum(threads) for name, threads in counts.items()}
+    base = totals[configs[0]]
     print(f"\n{args.endpoint}, {args.requests} requests after {WARM_UP} of warm-up")
     print("| Config | instructions per request | vs the first |")
     print("|---|---|---|")
     for name in configs:
-        print(f"| {name} | {counts[name]:,} | x{base / counts[name]:.3f} |")
+        print(f"| {name} | {totals[name]:,} | x{base / totals[name]:.3f} |")
+    if args.by_thread:
+        print("\nPer thread, in the order they started (the event loop first; idle ones left out):")
+        for name in configs:
+            busy = [f"{count:,}" for count in counts[name] if count]
+            print(f"  {name}: {' / '.join(busy)}")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from copy import deepcopy
 from typing import Any
 
 import sentry_sdk
+import urllib3
 from sentry_sdk.scope import Scope
 from sentry_sdk.utils import capture_internal_exception
 
@@ -298,20 +299,23 @@ def request_data(asgi_scope: dict[str, Any]) -> dict[str, Any]:
 
 
 class TransportHooks:
-    """Mixin for `HttpTransport`: the two private methods our transport extends.
+    """Mixin for `HttpTransport`: the private methods our transport extends.
 
-    `pool_options_hook` adjusts the urllib3 pool options, `on_answer` learns each request's
-    status or error. If a release renames the private methods, these overrides are simply
-    never called: the SDK's transport keeps working, with its own timeout and retries.
+    `pool_options_hook` adjusts the urllib3 pool options, `direct_request` may send a request
+    itself (None: the SDK's urllib3 pool sends it), `on_answer` learns each request's status
+    or error. If a release renames the private methods, these overrides are simply never
+    called: the SDK's transport keeps working, with its own timeout and retries.
     """
 
     def _get_pool_options(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         options = super()._get_pool_options(*args, **kwargs)  # type: ignore[misc]
         return self.pool_options_hook(options)
 
-    def _request(self, *args: Any, **kwargs: Any) -> Any:
+    def _request(self, method: str, endpoint_type: Any, body: Any, headers: Any) -> Any:
         try:
-            response = super()._request(*args, **kwargs)  # type: ignore[misc]
+            response = self.direct_request(method, endpoint_type, body, headers)
+            if response is None:
+                response = super()._request(method, endpoint_type, body, headers)  # type: ignore[misc]
         except Exception as exc:
             self.on_answer(None, exc)
             raise
@@ -321,5 +325,17 @@ class TransportHooks:
     def pool_options_hook(self, options: dict[str, Any]) -> dict[str, Any]:
         return options
 
+    def direct_request(self, method: str, endpoint_type: Any, body: Any, headers: Any) -> Any:
+        return None
+
     def on_answer(self, status: int | None, error: BaseException | None) -> None:
         pass
+
+    def direct_target(self, endpoint_type: Any) -> tuple[str, dict[str, Any]] | None:
+        """The URL for `endpoint_type` and the SDK's pool options (certificates, socket
+        options), or None when the SDK sends through a proxy or lacks what this reads."""
+        pool, auth = getattr(self, "_pool", None), getattr(self, "_auth", None)
+        # ProxyManager and SOCKSProxyManager are PoolManager subclasses.
+        if type(pool) is not urllib3.PoolManager or auth is None:
+            return None
+        return str(auth.get_api_url(endpoint_type)), self._get_pool_options()

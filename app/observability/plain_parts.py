@@ -13,8 +13,9 @@ in one cheap pass. Both carry `__sentry_repr__`, sentry-sdk's hook for objects t
 own representation, so the serializer takes them as they are. Anything the serializer would
 treat specially (an `AnnotatedValue`, a string over `max_value_length`, a value that needs a
 repr, a non-finite float, a non-string key, deep nesting, recorded AI messages) leaves its
-whole part to the serializer, unchanged. before_send_transaction (scrubbing, budgets) then
-sees the same event as before.
+whole part to the serializer, unchanged, and so do the databags it trims to a breadth and a
+depth (`extra`, `breadcrumbs`, a request body). before_send_transaction (scrubbing, budgets)
+then sees the same event as before.
 """
 
 import contextlib
@@ -23,12 +24,16 @@ from datetime import datetime
 from typing import Any
 
 from sentry_sdk.consts import SPANDATA
+from sentry_sdk.serializer import global_repr_processors
 
 from app.observability import _sdk_private as sdk
 
 # Deeper than any part of a transaction we build; beyond it (or a cycle) the SDK takes over.
 MAX_DEPTH = 12
 _GEN_AI_MESSAGES = SPANDATA.GEN_AI_REQUEST_MESSAGES
+# Parts the serializer treats as databags: trimmed to MAX_DATABAG_BREADTH and _DEPTH, the cut
+# annotated in `_meta` (a request body is `request.data`).
+_DATABAGS = frozenset({"extra", "breadcrumbs"})
 
 
 class PlainDict(dict):
@@ -69,6 +74,10 @@ class PlainParts:
             kind = type(value)
             if kind is not dict and kind is not list:
                 continue  # a string or a timestamp: one node to the serializer either way
+            if key in _DATABAGS or (key == "request" and "data" in value):
+                continue
+            if key == "spans" and global_repr_processors:
+                continue  # the serializer offers span data to these (add_global_repr_processor)
             try:
                 if key == "spans":
                     event[key] = PlainList(self._span(span) for span in value)

@@ -14,7 +14,7 @@ import pytest
 import sentry_sdk
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sentry_sdk.serializer import serialize
+from sentry_sdk.serializer import add_global_repr_processor, global_repr_processors, serialize
 from sentry_sdk.tracing import TransactionSource
 from sentry_sdk.utils import AnnotatedValue
 
@@ -88,6 +88,8 @@ def test_the_serializer_makes_the_same_of_an_event_with_its_parts_made_plain(
         "spans": spans,
         "tags": {"extra": extra},
         "measurements": [extra],
+        "extra": {"value": extra},
+        "request": {"url": "http://testserver/", "data": extra},
     }
     untouched = copy.deepcopy(event)
     untouched["sdk"] = sentry_sdk.client.SDK_INFO | {"integrations": sorted(_Client.integrations)}
@@ -119,6 +121,27 @@ def test_plain_data_is_handed_over_and_the_rest_left_to_the_serializer():
         assert type(made_plain[left]) is dict, left
 
 
+def test_databags_are_left_to_the_serializer_which_trims_them():
+    wide = {f"key{n}": n for n in range(15)}  # wider than the SDK's databag breadth (10)
+    event = {
+        "type": "transaction",
+        "extra": dict(wide),
+        "request": {"url": "http://testserver/", "data": dict(wide)},
+        "breadcrumbs": {"values": [{"data": dict(wide)}]},
+        "contexts": {"wide": dict(wide)},  # not a databag: whole
+    }
+    untouched = copy.deepcopy(event)
+    untouched["sdk"] = sentry_sdk.client.SDK_INFO | {"integrations": sorted(_Client.integrations)}
+
+    made_plain = PlainParts(_Client())(event, {})
+
+    assert _serialized(made_plain) == _serialized(untouched)
+    meta = serialize(made_plain, max_value_length=MAX_VALUE_LENGTH)["_meta"]
+    assert meta["extra"] == {"": {"len": 15}}
+    assert meta["request"]["data"] == {"": {"len": 15}}
+    assert type(made_plain["contexts"]) is PlainDict
+
+
 @pytest.mark.parametrize("kind", ["error", "default"])
 def test_only_transactions_are_touched(kind):
     event = {"type": kind, "contexts": {"trace": {"op": "x"}}}
@@ -140,3 +163,16 @@ def test_recorded_ai_messages_leave_the_spans_to_the_sdk():
     made_plain = PlainParts(_Client())(event, {})
 
     assert type(made_plain["spans"]) is list  # _prepare_event annotates them after us
+
+
+def test_span_data_goes_to_the_serializer_while_a_repr_processor_is_registered():
+    def processor(value: object, hint: dict) -> object:
+        return NotImplemented
+
+    add_global_repr_processor(processor)
+    try:
+        made_plain = PlainParts(_Client())({"type": "transaction", "spans": [{"data": {}}]}, {})
+    finally:
+        global_repr_processors.remove(processor)
+
+    assert type(made_plain["spans"]) is list

@@ -21,6 +21,7 @@ SQLAlchemy, OpenAI, boto3 and HTTP client integrations.
 """
 
 import logging
+import random
 import sys
 from contextlib import ExitStack
 from typing import Any
@@ -303,8 +304,12 @@ def _sampled_transaction(isolation: Any, scope: dict[str, Any], plan: _ClientPla
     rate = _sample_rate(plan, scope, context.parent_sampled)
     if rate > 0 and client.monitor:  # (a rate of 0 stays 0: no need to ask the monitor)
         rate /= 2**client.monitor.downsample_factor
-    # The same dice the SDK rolls: the incoming sample_rand, else one derived from the trace id.
-    if rate <= 0 or (rate < 1 and sdk.sample_rand(context) >= rate):
+    # The trace's own dice if it came with them; else new ones, which a trace this request
+    # starts keeps in its baggage (the transaction and whatever continues the trace read them
+    # there). The SDK would derive them from the trace id: ~70k instructions per request.
+    incoming = sdk.incoming_sample_rand(context)
+    dice = incoming if incoming is not None else _roll()
+    if rate <= 0 or dice >= rate:
         if client.transport:
             client.transport.record_lost_event("sample_rate", data_category="transaction")
         return None
@@ -313,12 +318,17 @@ def _sampled_transaction(isolation: Any, scope: dict[str, Any], plan: _ClientPla
         name=scope["path"],
         source=TransactionSource.URL,
         origin=ORIGIN,
-        baggage=context.baggage,
+        baggage=sdk.new_trace_baggage(dice) if context.baggage is None else context.baggage,
         parent_sampled=context.parent_sampled,
         trace_id=context.trace_id,
         parent_span_id=context.parent_span_id,
         same_process_as_parent=False,
     )
+
+
+def _roll() -> float:
+    """A sample_rand in [0, 1) with the SDK's six digits."""
+    return random.randrange(1_000_000) / 1_000_000
 
 
 def _sample_rate(plan: _ClientPlan, scope: dict[str, Any], parent_sampled: Any) -> float:

@@ -94,3 +94,23 @@ def test_requests_the_sampler_leaves_out_are_counted_in_a_client_report(
         for entry in report.get("discarded_events", [])
     ]
     assert discarded == [("sample_rate", "transaction", 3)]
+
+
+def test_a_new_trace_carries_the_dice_it_was_sampled_with(client_factory, sentry_inbox):
+    rate = 0.5
+    client = client_factory(sentry_dsn=sentry_inbox.dsn, sentry_traces_sample_rate=rate)
+    requests = 100
+    for _ in range(requests):
+        client.get("/api/v1/users/me")
+
+    sentry_inbox.transactions()  # flushes
+    traces = [
+        envelope.headers["trace"]
+        for envelope in sentry_inbox.envelopes
+        if any(item.type == "transaction" for item in envelope.items)
+    ]
+    # Each sampled trace's dynamic sampling context says why it was kept, as Sentry reads it.
+    assert traces and all(float(t["sample_rand"]) < rate for t in traces), traces
+    assert {(t["sampled"], t["sample_rate"]) for t in traces} == {("true", str(rate))}
+    assert len({t["sample_rand"] for t in traces}) == len(traces)  # new dice for each trace
+    assert 20 <= len(traces) <= 80  # about half (outside these bounds: odds below 1e-9)

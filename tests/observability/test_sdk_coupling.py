@@ -52,7 +52,7 @@ print(json.dumps({{
                  and r.name.startswith("app.")],
 }}))
 """
-REMOVED = "import sentry_sdk.tracing_utils as t; del t._generate_sample_rand"
+REMOVED = "import sentry_sdk.integrations._asgi_common as c; del c._get_request_data"
 CHANGED = (
     "import sentry_sdk.tracing_utils as t\n"
     "t.PropagationContext._sample_rand = lambda self, changed: None"
@@ -105,7 +105,7 @@ def test_a_removed_private_name_falls_back_to_the_stock_integrations(served, inb
     _assert_answers_and_reports(removed, inbox)
     assert {"starlette", "fastapi"} <= set(removed["integrations"])
     (warning,) = [w for w in removed["warnings"] if "sentry-sdk" in w]
-    assert "sentry_sdk.tracing_utils._generate_sample_rand" in warning
+    assert "sentry_sdk.integrations._asgi_common._get_request_data" in warning
     assert "stock Starlette/FastAPI integrations" in warning
 
 

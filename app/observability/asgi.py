@@ -304,15 +304,15 @@ def _sampled_transaction(isolation: Any, scope: dict[str, Any], plan: _ClientPla
     rate = _sample_rate(plan, scope, context.parent_sampled)
     if rate > 0 and client.monitor:  # (a rate of 0 stays 0: no need to ask the monitor)
         rate /= 2**client.monitor.downsample_factor
+    if rate <= 0:
+        return _sampled_out(client)
     # The trace's own dice if it came with them; else new ones, which a trace this request
     # starts keeps in its baggage (the transaction and whatever continues the trace read them
     # there). The SDK would derive them from the trace id: ~70k instructions per request.
     incoming = sdk.incoming_sample_rand(context)
     dice = incoming if incoming is not None else _roll()
-    if rate <= 0 or dice >= rate:
-        if client.transport:
-            client.transport.record_lost_event("sample_rate", data_category="transaction")
-        return None
+    if dice >= rate:
+        return _sampled_out(client)
     return Transaction(
         op=OP_HTTP_SERVER,
         name=scope["path"],
@@ -324,6 +324,11 @@ def _sampled_transaction(isolation: Any, scope: dict[str, Any], plan: _ClientPla
         parent_span_id=context.parent_span_id,
         same_process_as_parent=False,
     )
+
+
+def _sampled_out(client: Any) -> None:
+    if client.transport:
+        client.transport.record_lost_event("sample_rate", data_category="transaction")
 
 
 def _roll() -> float:

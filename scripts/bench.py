@@ -124,19 +124,21 @@ def start_worker(config: str, dsn: str) -> subprocess.Popen:
 
 def in_process(rounds: int, requests: int, configs: list[str]) -> None:
     with sink_process() as dsn:
-        workers = {config: start_worker(config, dsn) for config in configs}
+        workers = {config: [start_worker(config, dsn)] for config in configs}
         try:
             samples = run_rounds(workers, rounds, requests)
         finally:
-            for proc in workers.values():
+            for [proc] in workers.values():
                 proc.stdin.close()
                 proc.wait(timeout=30)
     print_table(samples, configs, rounds, requests)
 
 
-def run_rounds(workers: dict[str, subprocess.Popen], rounds: int, requests: int) -> dict:
-    """Batches of `requests` from each worker in rotating order (A B C, B C A, ...), per endpoint;
-    returns per-request seconds, one per round, keyed by (endpoint, worker, "cpu" or "wall").
+def run_rounds(workers: dict[str, list[subprocess.Popen]], rounds: int, requests: int) -> dict:
+    """Batches of `requests` from each configuration in rotating order (A B C, B C A, ...), per
+    endpoint; returns per-request seconds, one per round, keyed by (endpoint, configuration,
+    "cpu" or "wall"). A configuration with several worker processes uses them in turn, one per
+    round.
     """
     names = list(workers)
     samples: dict[tuple[str, str, str], list[float]] = {}
@@ -144,7 +146,7 @@ def run_rounds(workers: dict[str, subprocess.Popen], rounds: int, requests: int)
         order = names[i % len(names) :] + names[: i % len(names)]
         for index, endpoint in enumerate(ENDPOINTS):
             for name in order:
-                proc = workers[name]
+                proc = workers[name][i % len(workers[name])]
                 proc.stdin.write(f"run {index} {requests}\n")
                 proc.stdin.flush()
                 answer = proc.stdout.readline().split()

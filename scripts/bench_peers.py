@@ -7,7 +7,11 @@
 
 Measured as scripts/bench.py measures (its workers and rounds are reused): the ASGI app called
 in-process, whole-process CPU per request, each batch's telemetry flushed to a local sink inside
-the measured time, rotating order. Each peer runs in its own virtualenv under .bench-venvs/
+the measured time, rotating order. Each configuration runs in several worker processes
+(`--processes`, 4), used in turn from round to round: one process's code and memory layout can
+make it a few per cent faster or slower than another of the same code (pyperf spawns many
+processes for the same reason), which one process per configuration reads as the
+configuration's cost. Each peer runs in its own virtualenv under .bench-venvs/
 (created on first use: the project installed, shared dependencies pinned to .venv's versions)
 and sends to its own sink on 127.0.0.1; a peer whose sink received nothing fails the run.
 """
@@ -93,25 +97,28 @@ def worker(name: str, sink: str) -> None:
     flush()
 
 
-def measure(configs: list[str], rounds: int, requests: int) -> tuple[dict, dict]:
-    """Run every configuration's worker, each against its own sink; returns samples and counts."""
+def measure(configs: list[str], rounds: int, requests: int, processes: int) -> tuple[dict, dict]:
+    """Run every configuration's workers, each configuration against its own sink; returns
+    samples and counts."""
     from scripts.bench import run_rounds
 
     pythons = {name: peer_python(name) for name in configs if name in PEERS}
     sentry_counts: dict[str, int] = {}
-    sinks, workers, counts = {}, {}, {}
+    sinks: dict[str, subprocess.Popen] = {}
+    workers: dict[str, list[subprocess.Popen]] = {}
     with sink_process(sentry_counts) as dsn:
         try:
             for index, name in enumerate(configs):
                 if name in PEERS:
                     script = [str(pythons[name]), str(ROOT / "scripts" / "bench_sinks.py")]
                     sinks[name], port = start_sink([*script, PEERS[name].sink])
-                    workers[name] = start_worker(name, pythons[name], f"http://127.0.0.1:{port}")
+                    python, sink = pythons[name], f"http://127.0.0.1:{port}"
                 else:  # ours: one Sentry sink, a project id per configuration
-                    workers[name] = start_worker(name, sys.executable, f"{dsn[:-2]}/{index + 1}")
+                    python, sink = Path(sys.executable), f"{dsn[:-2]}/{index + 1}"
+                workers[name] = [start_worker(name, python, sink) for _ in range(processes)]
             samples = run_rounds(workers, rounds, requests)
         finally:
-            for proc in workers.values():
+            for proc in (proc for procs in workers.values() for proc in procs):
                 proc.stdin.close()
                 proc.wait(timeout=60)
             counts = {name: stop_sink(proc) for name, proc in sinks.items()}
@@ -154,11 +161,14 @@ def label(name: str) -> str:
     return PEERS[name].label if name in PEERS else CONFIGS[name]["label"]
 
 
-def print_report(samples: dict, counts: dict, configs: list[str], rounds: int, requests: int):
+def print_report(
+    samples: dict, counts: dict, configs: list[str], rounds: int, requests: int, processes: int
+):
     base = configs[0]
     print(
         f"\nThroughput kept vs `{base}` (its CPU per request / the config's; higher is better),"
         f"\nmedian of {rounds} rotating rounds x {requests} requests [25th-75th percentile],"
+        f" each configuration in {processes} worker processes used in turn,"
         " and the median CPU per request (whole process)\n"
     )
     print("| Config | " + " | ".join(ENDPOINTS) + " |")
@@ -182,6 +192,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, help="rotating rounds (default 40, quick 3)")
     parser.add_argument("--requests", type=int, help="requests per round and config (200)")
     parser.add_argument("--configs", default=",".join(DEFAULT), help="first is the baseline")
+    parser.add_argument(
+        "--processes", type=int, default=4, help="worker processes per config, used in turn (4)"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--sink", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -193,8 +206,8 @@ def main() -> None:
         parser.error(f"unknown configs {unknown}; ours: {list(CONFIGS)}; peers: {list(PEERS)}")
     rounds = args.rounds or (3 if args.quick else 40)
     requests = args.requests or (100 if args.quick else 200)
-    samples, counts = measure(configs, rounds, requests)
-    print_report(samples, counts, configs, rounds, requests)
+    samples, counts = measure(configs, rounds, requests, args.processes)
+    print_report(samples, counts, configs, rounds, requests, args.processes)
     check_sinks(configs, counts)
 
 

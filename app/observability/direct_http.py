@@ -15,7 +15,6 @@ sent once more on a new connection. A connection that cannot be made is not retr
 """
 
 import http.client
-import socket
 import ssl
 import threading
 from dataclasses import dataclass
@@ -70,23 +69,17 @@ class DirectSender:
             connection.close()
 
     def _connect(self) -> http.client.HTTPConnection:
-        connection: http.client.HTTPConnection
+        connection: _Connection | _TLSConnection
         if self.context is not None:
-            connection = http.client.HTTPSConnection(
+            connection = _TLSConnection(
                 self.host, self.port, timeout=self.timeout, context=self.context
             )
         else:
-            connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-        connection._create_connection = self._create_socket  # type: ignore[attr-defined]
+            connection = _Connection(self.host, self.port, timeout=self.timeout)
+        connection.socket_options = self.socket_options
         with self._lock:
             self._open.add(connection)
         return connection
-
-    def _create_socket(self, address: Any, timeout: Any, source_address: Any = None) -> Any:
-        sock = socket.create_connection(address, timeout, source_address)
-        for level, option, value in self.socket_options:
-            sock.setsockopt(level, option, value)
-        return sock
 
     def _exchange(
         self, connection: http.client.HTTPConnection, body: bytes, headers: dict[str, str]
@@ -109,6 +102,26 @@ class DirectSender:
         connection.close()
         with self._lock:
             self._open.discard(connection)
+
+
+class _SocketOptions:
+    """Sets the SDK's socket options (TCP keep-alive) once the socket is connected."""
+
+    socket_options: list[tuple[int, int, Any]] = []
+    sock: Any
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        for level, option, value in self.socket_options:
+            self.sock.setsockopt(level, option, value)
+
+
+class _Connection(_SocketOptions, http.client.HTTPConnection):
+    pass
+
+
+class _TLSConnection(_SocketOptions, http.client.HTTPSConnection):
+    pass
 
 
 def tls_context(pool_options: dict[str, Any]) -> ssl.SSLContext:

@@ -7,6 +7,7 @@ closes every connection), and remembers which connection brought each envelope.
 
 import datetime
 import ipaddress
+import socket
 import ssl
 import threading
 from collections.abc import Callable, Iterator
@@ -21,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from sentry_sdk.envelope import Envelope
 
+from app.observability.direct_http import DirectSender
 from scripts.fakes.encoding import decode_body
 
 MESSAGES = 4
@@ -32,7 +34,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        envelope = Envelope.deserialize(decode_body(body, self.headers["Content-Encoding"] or ""))
+        encoding = self.headers.get("Content-Encoding", "")
+        envelope = Envelope.deserialize(decode_body(body, encoding))
         self.server.record(self.client_address[1], self.path, envelope)
         answer = b'{"id":"ok"}'
         self.send_response(200)
@@ -163,6 +166,23 @@ def test_a_configured_proxy_carries_the_envelopes(client_factory, endpoint, monk
 
     assert proxy.messages() == sent
     assert {path for _, path, _ in proxy.received} == {"http://127.0.0.1:9/api/1/envelope/"}
+
+
+def test_the_sdks_socket_options_are_set_on_each_connection(endpoint):
+    sentry = endpoint()
+    keep_alive = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
+    sender = DirectSender(f"{sentry.url()}/api/1/envelope/", {"socket_options": keep_alive}, 5)
+    envelope = Envelope()
+    envelope.add_event({"message": "with keep-alive probes"})
+
+    answer = sender.post(envelope.serialize(), {"Content-Type": "application/x-sentry-envelope"})
+
+    assert answer.status == 200
+    assert sentry.messages() == ["with keep-alive probes"]
+    [connection] = sender._open
+    assert connection.sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+    sender.close()
+    assert connection.sock is None
 
 
 def _self_signed_tls(directory: Path) -> tuple[ssl.SSLContext, Path]:

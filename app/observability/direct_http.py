@@ -45,7 +45,7 @@ class DirectSender:
         self.host = parts.hostname or ""
         self.port = parts.port
         self.timeout = timeout
-        self.socket_options = list(pool_options.get("socket_options") or ())
+        self.socket_options = tuple(pool_options.get("socket_options") or ())
         self.context = tls_context(pool_options) if parts.scheme == "https" else None
         self._local = threading.local()
         self._open: set[http.client.HTTPConnection] = set()
@@ -107,7 +107,7 @@ class DirectSender:
 class _SocketOptions:
     """Sets the SDK's socket options (TCP keep-alive) once the socket is connected."""
 
-    socket_options: list[tuple[int, int, Any]] = []
+    socket_options: tuple[tuple[int, int, Any], ...] = ()
     sock: Any
 
     def connect(self) -> None:
